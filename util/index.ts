@@ -1,0 +1,11 @@
+export { AtlogError } from './errors.js';
+export {
+  bytesEqual,
+  constantTimeEqual,
+  fromBase64,
+  fromHex,
+  readUint64BE,
+  toBase64,
+  toHex,
+  writeUint64BE,
+} from './bytes.js';
