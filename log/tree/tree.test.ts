@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { RFC9162 } from '@transmute/rfc9162';
 import { MerkleTree } from 'merkletreejs';
 import { describe, expect, it } from 'vitest';
+import { proofOf, rootOf } from '../../test/support/complete-nodes.js';
 import { completeNodes, NaiveTree, naiveLeafHash, seededRandom } from '../../test/support/naive-tree.js';
 import {
-  assembleProof,
-  assembleRoot,
   bitLength,
   consistencyProofLength,
   consistencyProofPlan,
@@ -15,13 +14,10 @@ import {
   inclusionProofLength,
   inclusionProofPlan,
   largestPowerOfTwoBelow,
-  type NodeId,
-  type ProofPlan,
   ProofError,
   rangeNodes,
   rootFromConsistencyProof,
   rootFromInclusionProof,
-  rootPlan,
   shiftRight,
   trailingZeros,
   verifyConsistency,
@@ -45,23 +41,6 @@ const REFERENCE_ROOTS = [
   'ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c',
   '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
 ];
-
-/** Reads a plan's nodes out of a table of complete nodes, as storage would. */
-function readNodes(nodes: Uint8Array[][], plan: readonly NodeId[]): Uint8Array[] {
-  return plan.map((n) => {
-    const h = nodes[n.level]?.[n.index];
-    if (h === undefined) throw new Error(`plan asked for incomplete node ${n.level}/${n.index}`);
-    return h;
-  });
-}
-
-function rootOf(nodes: Uint8Array[][], size: number): Uint8Array {
-  return size === 0 ? EMPTY_ROOT : assembleRoot(readNodes(nodes, rootPlan(size)));
-}
-
-function proofOf(nodes: Uint8Array[][], plan: ProofPlan): Uint8Array[] {
-  return assembleProof(plan, readNodes(nodes, plan.nodes));
-}
 
 describe('hashes', () => {
   it('match the RFC 6962 test values', () => {
