@@ -1,0 +1,381 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir, testSigner } from '../test/support/log.js';
+import { NaiveTree } from '../test/support/naive-tree.js';
+import {
+  type CheckpointSigner,
+  type Integration,
+  LevelDbStorage,
+  LogError,
+  type LogStorage,
+  MerkleLog,
+  type MerkleLogOptions,
+} from './index.js';
+import { hashLeaf, verifyConsistency, verifyInclusion } from './tree/index.js';
+
+const root = tempDir();
+let counter = 0;
+const open: MerkleLog[] = [];
+
+async function openLog(options: Partial<MerkleLogOptions> & { dir?: string } = {}): Promise<MerkleLog> {
+  const dir = options.dir ?? join(root, `log-${counter++}`);
+  const storage = options.storage ?? (await LevelDbStorage.open(dir));
+  const log = await MerkleLog.open({ signer: testSigner(), ...options, storage });
+  open.push(log);
+  return log;
+}
+
+afterEach(async () => {
+  for (const log of open.splice(0)) await log.close().catch(() => {});
+});
+
+const entry = (i: number, tag = 'e') => new Uint8Array(Buffer.from(`${tag}-${i}-${'x'.repeat(i % 50)}`));
+
+async function expectCode(promise: Promise<unknown> | (() => unknown), code: string): Promise<LogError> {
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (err) {
+    expect(err).toBeInstanceOf(LogError);
+    expect((err as LogError).code).toBe(code);
+    return err as LogError;
+  }
+  throw new Error(`expected ${code}, but it succeeded`);
+}
+
+describe('appending', () => {
+  it('gives concurrent submissions distinct indices, and proofs that verify against the checkpoint', async () => {
+    const signer = testSigner();
+    const log = await openLog({ signer });
+    const entries = Array.from({ length: 3000 }, (_, i) => entry(i));
+    const results = await Promise.all(entries.map((e) => log.append(e)));
+    expect(new Set(results.map((r) => r.index)).size).toBe(3000);
+    expect(log.size).toBe(3000);
+
+    const naive = new NaiveTree(entries.map(hashLeaf));
+    const checkpoint = log.latestCheckpoint;
+    expect(signer.verify(checkpoint)).toBe(true);
+    expect(Buffer.from(checkpoint.rootHash).equals(Buffer.from(naive.root(3000)))).toBe(true);
+    for (const [i, r] of results.entries()) {
+      expect(Buffer.from(r.leafHash).equals(Buffer.from(hashLeaf(entries[i]!)))).toBe(true);
+      expect(r.duplicate).toBe(false);
+      expect(r.treeSize).toBeGreaterThan(r.index);
+      const signed = await log.checkpoint(r.treeSize);
+      expect(signed, `checkpoint at ${r.treeSize}`).toBeDefined();
+      if (i % 97 === 0) verifyInclusion(r.index, r.treeSize, r.leafHash, await log.inclusionProof(r.index, r.treeSize), signed!.rootHash);
+    }
+    for (let i = 0; i < 3000; i += 89) {
+      verifyInclusion(results[i]!.index, 3000, results[i]!.leafHash, await log.inclusionProof(results[i]!.index), checkpoint.rootHash);
+      expect(Buffer.from(await log.entry(results[i]!.index)).equals(Buffer.from(entries[i]!))).toBe(true);
+      expect(await log.indexOf(results[i]!.leafHash)).toBe(results[i]!.index);
+    }
+    for (const size1 of [1, 2, 255, 256, 257, 1000, 2999, 3000]) {
+      verifyConsistency(size1, 3000, await log.rootAt(size1), checkpoint.rootHash, await log.consistencyProof(size1));
+      expect(Buffer.from(await log.rootAt(size1)).equals(Buffer.from(naive.root(size1)))).toBe(true);
+    }
+    expect(await log.audit()).toEqual({ size: 3000, checkpoints: expect.any(Number) });
+  });
+
+  it('serves tiles exactly as the leaf hashes laid out in C2SP order', async () => {
+    const log = await openLog();
+    const hashes: Uint8Array[] = [];
+    for (let i = 0; i < 600; i++) hashes.push((await log.append(entry(i, 'tile'))).leafHash);
+    expect(Buffer.from((await log.tile(0, 1))!).equals(Buffer.concat(hashes.slice(256, 512)))).toBe(true);
+    expect(Buffer.from((await log.tile(0, 2, 88))!).equals(Buffer.concat(hashes.slice(512, 600)))).toBe(true);
+    expect(Buffer.from((await log.tile(0, 2, 5))!).equals(Buffer.concat(hashes.slice(512, 517)))).toBe(true);
+    expect(await log.tile(0, 2, 89)).toBeUndefined();
+    expect(await log.tile(0, 3, 1)).toBeUndefined();
+    const naive = new NaiveTree(hashes);
+    expect(Buffer.from((await log.tile(1, 0, 2))!).equals(Buffer.concat([naive.root(256), naive.mth(256, 512)]))).toBe(true);
+    await expectCode(() => log.tile(64, 0), 'INVALID_ARGUMENT');
+    await expectCode(() => log.tile(0, 0, 0), 'INVALID_ARGUMENT');
+  });
+
+  it('returns the existing entry for a duplicate, in flight or long stored', async () => {
+    const log = await openLog();
+    const [a, b] = await Promise.all([log.append(entry(1)), log.append(entry(1))]);
+    expect(a).toBe(b);
+    await log.append(entry(2));
+    const again = await log.append(entry(1));
+    expect(again).toMatchObject({ index: a!.index, duplicate: true, treeSize: 2 });
+    expect(log.size).toBe(2);
+  });
+
+  it('copies the entry, so a caller reusing its buffer cannot corrupt the log', async () => {
+    const log = await openLog();
+    const buffer = new Uint8Array(Buffer.from('original'));
+    const pending = log.append(buffer);
+    buffer.fill(0);
+    const r = await pending;
+    expect(Buffer.from(await log.entry(r.index)).toString()).toBe('original');
+    await log.audit();
+  });
+
+  it('cuts batches at the size bound, one checkpoint per batch', async () => {
+    const storage = await LevelDbStorage.open(join(root, `batch-${counter++}`));
+    const log = await openLog({ storage, sequencer: { maxBatchSize: 10 } });
+    const results = await Promise.all(Array.from({ length: 95 }, (_, i) => log.append(entry(i))));
+    expect(new Set(results.map((r) => r.treeSize))).toEqual(new Set([10, 20, 30, 40, 50, 60, 70, 80, 90, 95]));
+    const sizes = (await storage.readCheckpoints(0, 100)).map((c) => c.size);
+    expect(sizes).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95]);
+  });
+
+  it('waits up to the time bound for company when idle', async () => {
+    const log = await openLog({ sequencer: { maxBatchDelayMs: 400 } });
+    const first = log.append(entry(1));
+    await new Promise((r) => setTimeout(r, 30));
+    const second = log.append(entry(2));
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.treeSize).toBe(2);
+    expect(b.treeSize).toBe(2);
+  });
+
+  it('refuses submissions with a retryable error when the queue is full, and loses none it accepted', async () => {
+    const log = await openLog({ sequencer: { maxQueueEntries: 50, maxBatchSize: 20 } });
+    const outcomes = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => log.append(entry(i, 'flood'))));
+    const accepted = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(accepted.length).toBe(50);
+    for (const r of refused) expect(r.reason).toMatchObject({ code: 'QUEUE_FULL', retryable: true });
+    expect(log.size).toBe(50);
+    const retried = await log.append(entry(199, 'flood'));
+    expect(retried.index).toBe(50);
+  });
+
+  it('refuses oversized entries and non-bytes', async () => {
+    const log = await openLog({ sequencer: { maxEntryBytes: 100 } });
+    await expectCode(log.append(new Uint8Array(101)), 'ENTRY_TOO_LARGE');
+    await expectCode(log.append('text' as unknown as Uint8Array), 'INVALID_ARGUMENT');
+    expect((await log.append(new Uint8Array(100))).index).toBe(0);
+    expect((await log.append(new Uint8Array(0))).index).toBe(1);
+    await expectCode(async () => openLog({ sequencer: { maxBatchSize: 0 } }), 'INVALID_ARGUMENT');
+  });
+});
+
+describe('reading', () => {
+  it('refuses indices and sizes beyond the log with typed errors', async () => {
+    const log = await openLog();
+    for (let i = 0; i < 5; i++) await log.append(entry(i));
+    await expectCode(log.inclusionProof(5), 'INDEX_OUT_OF_RANGE');
+    await expectCode(log.inclusionProof(0, 6), 'TREE_SIZE_OUT_OF_RANGE');
+    await expectCode(log.inclusionProof(-1), 'INVALID_ARGUMENT');
+    await expectCode(log.inclusionProof(1.5), 'INVALID_ARGUMENT');
+    await expectCode(log.consistencyProof(0, 5), 'INVALID_ARGUMENT');
+    await expectCode(log.consistencyProof(5, 4), 'INVALID_ARGUMENT');
+    await expectCode(log.consistencyProof(2, 6), 'TREE_SIZE_OUT_OF_RANGE');
+    await expectCode(log.entry(5), 'INDEX_OUT_OF_RANGE');
+    await expectCode(log.entries(0, 1001), 'INVALID_ARGUMENT');
+    await expectCode(log.rootAt(2 ** 53), 'INVALID_ARGUMENT');
+    await expectCode(log.indexOf(new Uint8Array(31)), 'INVALID_ARGUMENT');
+    expect(await log.indexOf(new Uint8Array(32))).toBeUndefined();
+    expect((await log.entries(3, 10)).length).toBe(2);
+  });
+
+  it('reopens where it left off, and keeps appending consistently', async () => {
+    const dir = join(root, `reopen-${counter++}`);
+    const signer = testSigner();
+    let log = await openLog({ dir, signer });
+    for (let i = 0; i < 300; i++) await log.append(entry(i));
+    const before = log.latestCheckpoint;
+    await log.close();
+    log = await openLog({ dir, signer });
+    const after = log.latestCheckpoint;
+    expect({ ...after, rootHash: Buffer.from(after.rootHash), signature: Buffer.from(after.signature) }).toEqual({
+      ...before,
+      rootHash: Buffer.from(before.rootHash),
+      signature: Buffer.from(before.signature),
+    });
+    const more = await Promise.all(Array.from({ length: 300 }, (_, i) => log.append(entry(i + 300))));
+    expect(more.map((r) => r.index).sort((a, b) => a - b)[0]).toBe(300);
+    verifyConsistency(300, 600, before.rootHash, log.latestCheckpoint.rootHash, await log.consistencyProof(300));
+    await log.audit();
+  });
+
+  it('finishes accepted work on close and refuses new work after', async () => {
+    const log = await openLog();
+    const pending = Array.from({ length: 100 }, (_, i) => log.append(entry(i)));
+    await log.close();
+    expect((await Promise.all(pending)).length).toBe(100);
+    await expectCode(log.append(entry(1000)), 'LOG_CLOSED');
+  });
+});
+
+/** A real LevelDB driver with one-shot faults injected into its writes. */
+class FaultyStorage implements LogStorage {
+  failNextIntegration = false;
+  failNextCheckpoint = false;
+  constructor(private readonly inner: LevelDbStorage) {}
+  readTreeState = () => this.inner.readTreeState();
+  readTiles = (ids: Parameters<LogStorage['readTiles']>[0]) => this.inner.readTiles(ids);
+  readEntries = (first: number, count: number) => this.inner.readEntries(first, count);
+  findIndices = (hashes: readonly Uint8Array[]) => this.inner.findIndices(hashes);
+  latestCheckpoint = () => this.inner.latestCheckpoint();
+  readCheckpoint = (size: number) => this.inner.readCheckpoint(size);
+  readCheckpoints = (from: number, limit: number) => this.inner.readCheckpoints(from, limit);
+  close = () => this.inner.close();
+  async writeIntegration(integration: Integration) {
+    if (this.failNextIntegration) {
+      this.failNextIntegration = false;
+      throw new LogError('STORAGE_FAILURE', 'injected write failure', { retryable: true });
+    }
+    return this.inner.writeIntegration(integration);
+  }
+  async writeCheckpoint(head: Parameters<LogStorage['writeCheckpoint']>[0]) {
+    if (this.failNextCheckpoint) {
+      this.failNextCheckpoint = false;
+      throw new LogError('STORAGE_FAILURE', 'injected checkpoint failure', { retryable: true });
+    }
+    return this.inner.writeCheckpoint(head);
+  }
+}
+
+describe('failures', () => {
+  it('a failed integration write acknowledges nothing, and the log carries on', async () => {
+    const storage = new FaultyStorage(await LevelDbStorage.open(join(root, `faulty-${counter++}`)));
+    const log = await openLog({ storage });
+    await log.append(entry(0));
+    storage.failNextIntegration = true;
+    const failed = await Promise.allSettled([log.append(entry(1)), log.append(entry(2))]);
+    for (const f of failed) expect(f).toMatchObject({ status: 'rejected', reason: { code: 'STORAGE_FAILURE', retryable: true } });
+    expect(log.size).toBe(1);
+    const r = await log.append(entry(2));
+    expect(r).toMatchObject({ index: 1, treeSize: 2, duplicate: false });
+    await log.audit();
+  });
+
+  it('a failed signer or checkpoint write leaves the entries stored, and the retry gets them', async () => {
+    let failSigner = true;
+    const inner = testSigner();
+    const signer: CheckpointSigner = {
+      async sign(head) {
+        if (head.size > 0 && failSigner) {
+          failSigner = false;
+          throw new Error('HSM unavailable');
+        }
+        return inner.sign(head);
+      },
+    };
+    const storage = new FaultyStorage(await LevelDbStorage.open(join(root, `signer-${counter++}`)));
+    const log = await openLog({ storage, signer });
+    await expectCode(log.append(entry(0)), 'SIGNER_FAILURE');
+    expect(log.size).toBe(0);
+    expect(await log.append(entry(0))).toMatchObject({ index: 0, treeSize: 1, duplicate: true });
+
+    storage.failNextCheckpoint = true;
+    await expectCode(log.append(entry(1)), 'STORAGE_FAILURE');
+    expect(log.size).toBe(1);
+    expect(await log.append(entry(2))).toMatchObject({ index: 2, treeSize: 3 });
+    expect(await log.indexOf(hashLeaf(entry(1)))).toBe(1);
+    await log.audit();
+  });
+});
+
+describe('a damaged database', () => {
+  async function damaged(damage: (db: ClassicLevel<Uint8Array, Uint8Array>) => Promise<void>): Promise<string> {
+    const dir = join(root, `damaged-${counter++}`);
+    const log = await openLog({ dir });
+    for (let i = 0; i < 700; i++) await log.append(entry(i));
+    await log.close();
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    await damage(db);
+    await db.close();
+    return dir;
+  }
+
+  async function snapshot(dir: string): Promise<string[]> {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    const rows: string[] = [];
+    for await (const [k, v] of db.iterator()) rows.push(`${Buffer.from(k).toString('hex')}=${Buffer.from(v).toString('hex')}`);
+    await db.close();
+    return rows;
+  }
+
+  const tileKey = (level: number, index: number) => Uint8Array.of(0x74, level, 0, 0, 0, 0, 0, 0, 0, index);
+
+  it.each([
+    ['a flipped bit in an edge tile', async (db: ClassicLevel<Uint8Array, Uint8Array>) => {
+      const tile = (await db.get(tileKey(0, 2)))!;
+      tile[100]! ^= 1;
+      await db.put(tileKey(0, 2), tile);
+    }],
+    ['a truncated edge tile', async (db: ClassicLevel<Uint8Array, Uint8Array>) => {
+      await db.put(tileKey(0, 2), (await db.get(tileKey(0, 2)))!.subarray(0, 100));
+    }],
+    ['a missing edge tile', async (db: ClassicLevel<Uint8Array, Uint8Array>) => db.del(tileKey(0, 2))],
+    ['a lost tree state', async (db: ClassicLevel<Uint8Array, Uint8Array>) => db.del(Uint8Array.of(0x73))],
+    ['a tree state with another root', async (db: ClassicLevel<Uint8Array, Uint8Array>) => {
+      const state = (await db.get(Uint8Array.of(0x73)))!;
+      state[20]! ^= 0xff;
+      await db.put(Uint8Array.of(0x73), state);
+    }],
+    ['a garbled tree state', async (db: ClassicLevel<Uint8Array, Uint8Array>) => db.put(Uint8Array.of(0x73), Uint8Array.of(1, 2, 3))],
+    ['a forged latest checkpoint', async (db: ClassicLevel<Uint8Array, Uint8Array>) => {
+      const key = Uint8Array.of(0x63, 0, 0, 0, 0, 0, 0, 0x02, 0xbc);
+      const head = (await db.get(key))!;
+      head[12]! ^= 1;
+      await db.put(key, head);
+    }],
+    ['a foreign format', async (db: ClassicLevel<Uint8Array, Uint8Array>) => {
+      await db.put(Uint8Array.of(0x6d, ...Buffer.from('format')), Buffer.from('something-else/9'));
+    }],
+  ])('refuses to open with %s, and changes nothing', async (_, damage) => {
+    const dir = await damaged(damage);
+    const before = await snapshot(dir);
+    const storage = await LevelDbStorage.open(dir).catch((err) => err);
+    const error = storage instanceof LevelDbStorage ? await MerkleLog.open({ storage, signer: testSigner() }).catch((err) => err) : storage;
+    if (storage instanceof LevelDbStorage) await storage.close();
+    expect(error).toBeInstanceOf(LogError);
+    expect(error.code).toBe('STORAGE_CORRUPT');
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('the audit finds a tampered entry, an altered full tile or an altered old checkpoint', async () => {
+    // Opening checks the right edge and the roots in O(log n); older full tiles are the audit's job.
+    const tileDir = await damaged(async (db) => {
+      const tile = (await db.get(tileKey(0, 0)))!;
+      tile[100]! ^= 1;
+      await db.put(tileKey(0, 0), tile);
+    });
+    await expectCode((await openLog({ dir: tileDir })).audit(), 'STORAGE_CORRUPT');
+
+    const entryDir = await damaged(async (db) => db.put(Uint8Array.of(0x65, 0, 0, 0, 0, 0, 0, 0, 7), Buffer.from('forged')));
+    const a = await openLog({ dir: entryDir });
+    await expectCode(a.audit(), 'STORAGE_CORRUPT');
+
+    const cpDir = await damaged(async (db) => {
+      const key = Uint8Array.of(0x63, 0, 0, 0, 0, 0, 0, 0, 100);
+      const head = (await db.get(key))!;
+      head[12]! ^= 1;
+      await db.put(key, head);
+    });
+    const b = await openLog({ dir: cpDir });
+    await expectCode(b.audit(), 'CHECKPOINT_INCONSISTENT');
+  });
+
+  it('refuses a directory that holds some other LevelDB', async () => {
+    const dir = join(root, `foreign-${counter++}`);
+    const db = new ClassicLevel(dir);
+    await db.open();
+    await db.put('hello', 'world');
+    await db.close();
+    await expectCode(LevelDbStorage.open(dir), 'STORAGE_CORRUPT');
+  });
+
+  it('refuses a second opener while the first holds the lock', async () => {
+    const dir = join(root, `locked-${counter++}`);
+    await openLog({ dir });
+    await expectCode(LevelDbStorage.open(dir), 'STORAGE_LOCKED');
+  });
+
+  it('turns unreadable database files into a typed error', async () => {
+    const { writeFileSync, readdirSync } = await import('node:fs');
+    const dir = await damaged(async () => {});
+    for (const name of readdirSync(dir)) if (name.startsWith('MANIFEST')) writeFileSync(join(dir, name), randomBytes(64));
+    const error = await LevelDbStorage.open(dir).catch((err) => err);
+    expect(error).toBeInstanceOf(LogError);
+    expect(['STORAGE_CORRUPT', 'STORAGE_FAILURE']).toContain(error.code);
+  });
+});

@@ -1,0 +1,365 @@
+import { bytesEqual } from '../util/index.js';
+import type { CheckpointSigner, SignedTreeHead } from './checkpoint.js';
+import { LogError } from './errors.js';
+import { decodeStoredTile, TreeReader } from './reader.js';
+import type { LogStorage, TreeState } from './storage/index.js';
+import { TileCache } from './tile-cache.js';
+import { RightEdge, rightEdge, type Tile, type TileId } from './tiles/index.js';
+import {
+  assembleProof,
+  consistencyProofPlan,
+  EMPTY_ROOT,
+  hashLeaf,
+  ProofError,
+  verifyConsistency,
+} from './tree/index.js';
+
+export interface SequencerOptions {
+  /** Most entries integrated under one checkpoint (default 1024). */
+  readonly maxBatchSize?: number;
+  /**
+   * Longest a submission waits for others to share its batch while the sequencer is idle (default
+   * 0: the batch is cut on the next turn of the event loop). Under load, batches form on their own
+   * while the previous one is being written, so a longer wait only adds latency.
+   */
+  readonly maxBatchDelayMs?: number;
+  /** Most entries waiting to be integrated before submissions are refused (default 65 536). */
+  readonly maxQueueEntries?: number;
+  /** Most bytes of entries waiting to be integrated (default 64 MiB). */
+  readonly maxQueueBytes?: number;
+  /**
+   * Largest entry accepted (default 65 535 bytes: the C2SP entry-bundle limit, so every entry can
+   * be served in tiles; larger statements belong in a COSE hash envelope).
+   */
+  readonly maxEntryBytes?: number;
+}
+
+export interface AppendResult {
+  /** Where the entry is in the log. */
+  readonly index: number;
+  /** The size of the signed checkpoint that includes it: prove inclusion against this size. */
+  readonly treeSize: number;
+  /** SHA-256(0x00 ‖ entry): the entry's id. */
+  readonly leafHash: Uint8Array;
+  /** True when the entry was already in the log, and `index` is where it was found. */
+  readonly duplicate: boolean;
+}
+
+interface Pending {
+  readonly entry: Uint8Array;
+  readonly leafHash: Uint8Array;
+  readonly key: string;
+  readonly promise: Promise<AppendResult>;
+  resolve(result: AppendResult): void;
+  reject(err: unknown): void;
+}
+
+const DEFAULTS = {
+  maxBatchSize: 1024,
+  maxBatchDelayMs: 0,
+  maxQueueEntries: 65_536,
+  maxQueueBytes: 64 * 1024 * 1024,
+  maxEntryBytes: 65_535,
+} satisfies Required<SequencerOptions>;
+
+/**
+ * The only writer of a log. Submissions queue up; the sequencer takes them in batches, writes the
+ * entries, tiles and tree state in one durable batch, then signs and stores a checkpoint, and only
+ * then tells the submitters where their entries are. It signs a tree head only after checking,
+ * with a consistency proof read back from storage, that the head extends the last one it signed.
+ */
+export class Sequencer {
+  private readonly options: Required<SequencerOptions>;
+  private readonly pending = new Map<string, Pending>();
+  private queue: Pending[] = [];
+  private queuedBytes = 0;
+  private cancelTimer: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+  private closing = false;
+  /** Set after a failed write: the in-memory edge may be ahead of storage, so reload it first. */
+  private needsReload = false;
+
+  private edge: RightEdge;
+  private committed: TreeState;
+  private latest: SignedTreeHead | undefined;
+  readonly reader: TreeReader;
+
+  private constructor(
+    private readonly storage: LogStorage,
+    private readonly signer: CheckpointSigner,
+    private readonly cache: TileCache,
+    private readonly clock: () => number,
+    options: SequencerOptions,
+    state: { edge: RightEdge; committed: TreeState; latest: SignedTreeHead | undefined },
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    this.edge = state.edge;
+    this.committed = state.committed;
+    this.latest = state.latest;
+    this.reader = new TreeReader(storage, cache, (id) => this.committedEdgeTile(id));
+  }
+
+  /**
+   * Loads the stored tree, checks that the tiles, the tree state and the last checkpoint agree,
+   * and signs a checkpoint for any entries that were stored but not yet checkpointed (a crash
+   * between the two writes).
+   */
+  static async open(
+    storage: LogStorage,
+    signer: CheckpointSigner,
+    cache: TileCache,
+    clock: () => number,
+    options: SequencerOptions = {},
+  ): Promise<Sequencer> {
+    validateOptions(options);
+    const { edge, committed } = await loadTree(storage);
+    const latest = await storage.latestCheckpoint();
+    const sequencer = new Sequencer(storage, signer, cache, clock, options, { edge, committed, latest });
+    if (latest !== undefined) {
+      if (latest.size > committed.size) {
+        throw new LogError('STORAGE_CORRUPT', `the last checkpoint (size ${latest.size}) is ahead of the stored tree (size ${committed.size})`);
+      }
+      const root = await sequencer.rootAt(latest.size);
+      if (!bytesEqual(root, latest.rootHash)) {
+        throw new LogError('STORAGE_CORRUPT', `the stored tree does not match the last checkpoint at size ${latest.size}`);
+      }
+    }
+    await sequencer.checkpointCommitted();
+    return sequencer;
+  }
+
+  /** The last signed checkpoint: everything the log has acknowledged is under it. */
+  get latestCheckpoint(): SignedTreeHead {
+    return this.latest!;
+  }
+
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  submit(entry: Uint8Array): Promise<AppendResult> {
+    if (this.closing) return Promise.reject(new LogError('LOG_CLOSED', 'the log is closing', { retryable: true }));
+    if (!(entry instanceof Uint8Array)) {
+      return Promise.reject(new LogError('INVALID_ARGUMENT', 'an entry is a byte array'));
+    }
+    if (entry.length > this.options.maxEntryBytes) {
+      return Promise.reject(
+        new LogError('ENTRY_TOO_LARGE', `entry of ${entry.length} bytes exceeds the limit of ${this.options.maxEntryBytes}`),
+      );
+    }
+    // Copy first: the caller may reuse its buffer, and the stored bytes must be the hashed bytes.
+    const copy = entry.slice();
+    const leafHash = hashLeaf(copy);
+    const key = Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1');
+    const inFlight = this.pending.get(key);
+    if (inFlight !== undefined) return inFlight.promise;
+    if (this.queue.length >= this.options.maxQueueEntries || this.queuedBytes + copy.length > this.options.maxQueueBytes) {
+      return Promise.reject(
+        new LogError('QUEUE_FULL', `the sequencer queue is full (${this.queue.length} entries waiting)`, { retryable: true }),
+      );
+    }
+    let resolve!: (r: AppendResult) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<AppendResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const pending: Pending = { entry: copy, leafHash, key, promise, resolve, reject };
+    this.pending.set(key, pending);
+    this.queue.push(pending);
+    this.queuedBytes += copy.length;
+    this.schedule();
+    return promise;
+  }
+
+  private schedule(): void {
+    if (this.running !== undefined || this.cancelTimer !== undefined) return;
+    const start = () => {
+      this.cancelTimer = undefined;
+      this.running = this.drain().finally(() => {
+        this.running = undefined;
+        if (this.queue.length > 0 && !this.closing) this.schedule();
+      });
+    };
+    const delay = this.queue.length >= this.options.maxBatchSize ? 0 : this.options.maxBatchDelayMs;
+    // Even with no delay the batch is cut on a later turn of the event loop, so that every
+    // submission made in the current turn joins it.
+    if (delay === 0) {
+      const immediate = setImmediate(start);
+      this.cancelTimer = () => clearImmediate(immediate);
+    } else {
+      const timeout = setTimeout(start, delay);
+      this.cancelTimer = () => clearTimeout(timeout);
+    }
+  }
+
+  /** Integrates batches until the queue is empty; what arrives meanwhile forms the next batch. */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatchSize);
+      for (const p of batch) this.queuedBytes -= p.entry.length;
+      await this.integrate(batch);
+    }
+  }
+
+  private async integrate(batch: Pending[]): Promise<void> {
+    try {
+      if (this.needsReload) await this.reload();
+      const indices = await this.storage.findIndices(batch.map((p) => p.leafHash));
+      const fresh = batch.filter((_, i) => indices[i] === undefined);
+      const firstIndex = fresh.length > 0 ? await this.append(fresh) : 0;
+      await this.checkpointCommitted();
+      const treeSize = this.latest!.size;
+      fresh.forEach((p, i) => p.resolve({ index: firstIndex + i, treeSize, leafHash: p.leafHash, duplicate: false }));
+      batch.forEach((p, i) => {
+        const index = indices[i];
+        if (index !== undefined) p.resolve({ index, treeSize, leafHash: p.leafHash, duplicate: true });
+      });
+    } catch (err) {
+      const error =
+        err instanceof LogError
+          ? err
+          : new LogError('STORAGE_FAILURE', `integration failed: ${String(err)}`, { cause: err, retryable: true });
+      for (const p of batch) p.reject(error);
+    } finally {
+      for (const p of batch) this.pending.delete(p.key);
+    }
+  }
+
+  /** Appends entries to the tree and writes them durably; returns the index of the first. */
+  private async append(fresh: Pending[]): Promise<number> {
+    const previousSize = this.edge.size;
+    for (const p of fresh) this.edge.append(p.leafHash);
+    const tiles = this.edge.takeChanged();
+    const treeState = { size: this.edge.size, rootHash: this.edge.root() };
+    try {
+      await this.storage.writeIntegration({
+        previousSize,
+        entries: fresh.map((p) => p.entry),
+        leafHashes: fresh.map((p) => p.leafHash),
+        tiles: tiles.map((tile) => ({ id: tile.id, bytes: tile.encode() })),
+        treeState,
+      });
+    } catch (err) {
+      this.needsReload = true;
+      throw err;
+    }
+    this.committed = treeState;
+    for (const tile of tiles) this.cache.add(tile);
+    return previousSize;
+  }
+
+  /** Signs a checkpoint for the committed tree if the last one is behind it. */
+  private async checkpointCommitted(): Promise<void> {
+    const { size, rootHash } = this.committed;
+    const last = this.latest;
+    if (last !== undefined && last.size === size) {
+      if (!bytesEqual(last.rootHash, rootHash)) {
+        throw new LogError('CHECKPOINT_INCONSISTENT', `the tree at size ${size} does not match the checkpoint already signed there`);
+      }
+      return;
+    }
+    if (last !== undefined && last.size > 0) await this.checkExtends(last, size, rootHash);
+    const timestamp = Math.max(this.clock(), last?.timestamp ?? 0);
+    let signature: Uint8Array;
+    try {
+      signature = await this.signer.sign({ size, rootHash, timestamp });
+    } catch (err) {
+      throw new LogError('SIGNER_FAILURE', 'the checkpoint signer failed; the entries are stored and will be checkpointed on retry', {
+        cause: err,
+        retryable: true,
+      });
+    }
+    const head: SignedTreeHead = { size, rootHash, timestamp, signature };
+    await this.storage.writeCheckpoint(head);
+    this.latest = head;
+  }
+
+  /** The guard behind "never sign two inconsistent heads": prove the new head extends the old. */
+  private async checkExtends(last: SignedTreeHead, size: number, rootHash: Uint8Array): Promise<void> {
+    if (size < last.size) {
+      throw new LogError('CHECKPOINT_INCONSISTENT', `refusing to sign size ${size}: already signed the larger size ${last.size}`);
+    }
+    const plan = consistencyProofPlan(last.size, size);
+    const proof = assembleProof(plan, await this.reader.nodes(plan.nodes));
+    try {
+      verifyConsistency(last.size, size, last.rootHash, rootHash, proof);
+    } catch (err) {
+      if (!(err instanceof ProofError)) throw err;
+      throw new LogError('CHECKPOINT_INCONSISTENT', `refusing to sign size ${size}: it does not extend the checkpoint at size ${last.size}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** After a failed write, start again from what storage durably holds. */
+  private async reload(): Promise<void> {
+    const { edge, committed } = await loadTree(this.storage);
+    this.edge = edge;
+    this.committed = committed;
+    this.needsReload = false;
+  }
+
+  private committedEdgeTile(id: TileId): Tile | undefined {
+    // The edge may hold appends that are not yet durable; positions below the committed width
+    // never change, and a reader only asks for nodes complete at a committed size.
+    return this.needsReload ? undefined : this.edge.tile(id);
+  }
+
+  /** Root of the tree at any committed size. */
+  rootAt(size: number): Promise<Uint8Array> {
+    return this.reader.root(size);
+  }
+
+  /**
+   * Stops taking submissions, integrates everything already accepted, and waits for the last
+   * batch to be written. Nothing is acknowledged that is not durably stored and checkpointed.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    while (this.running !== undefined || this.queue.length > 0) {
+      this.running ??= this.drain().finally(() => {
+        this.running = undefined;
+      });
+      await this.running;
+    }
+  }
+}
+
+async function loadTree(storage: LogStorage): Promise<{ edge: RightEdge; committed: TreeState }> {
+  const committed = (await storage.readTreeState()) ?? { size: 0, rootHash: EMPTY_ROOT };
+  const wanted = rightEdge(committed.size).filter(({ width }) => width > 0);
+  const stored = await storage.readTiles(wanted.map(({ tile }) => tile));
+  const tiles: (Tile | undefined)[] = [];
+  wanted.forEach(({ tile, width }, i) => {
+    const bytes = stored[i];
+    if (bytes === undefined) throw new LogError('STORAGE_CORRUPT', `edge tile ${tile.level}/${tile.index} is missing`);
+    const decoded = decodeStoredTile(tile, bytes);
+    if (decoded.width !== width) {
+      throw new LogError('STORAGE_CORRUPT', `edge tile ${tile.level}/${tile.index} has width ${decoded.width}, the tree needs ${width}`);
+    }
+    // The edge is what new appends hash against and what monitors fetch as partial tiles, so it
+    // must be whole; older full tiles are checked by the audit instead.
+    if (!decoded.hasConsistentInterior()) {
+      throw new LogError('STORAGE_CORRUPT', `edge tile ${tile.level}/${tile.index} does not hash to its own interior nodes`);
+    }
+    tiles[tile.level] = decoded;
+  });
+  const edge = new RightEdge(committed.size, tiles);
+  if (!bytesEqual(edge.root(), committed.rootHash)) {
+    throw new LogError('STORAGE_CORRUPT', `the stored tiles do not give the stored root at size ${committed.size}`);
+  }
+  return { edge, committed };
+}
+
+function validateOptions(options: SequencerOptions): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const min = name === 'maxBatchDelayMs' || name === 'maxEntryBytes' ? 0 : 1;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+      throw new LogError('INVALID_ARGUMENT', `sequencer option ${name} must be an integer >= ${min}`);
+    }
+  }
+}

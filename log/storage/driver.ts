@@ -1,0 +1,47 @@
+import type { SignedTreeHead } from '../checkpoint.js';
+import type { TileId } from '../tiles/index.js';
+
+/** The durable state of the tree: how many leaves it has, and their root. */
+export interface TreeState {
+  readonly size: number;
+  readonly rootHash: Uint8Array;
+}
+
+/** One batch of appends, written atomically and durably by {@link LogStorage.writeIntegration}. */
+export interface Integration {
+  /** The stored tree size this batch extends; the driver refuses the write if it has moved. */
+  readonly previousSize: number;
+  /** Entry i goes at index previousSize + i. */
+  readonly entries: readonly Uint8Array[];
+  /** The leaf hash of each entry (its id), in the same order. */
+  readonly leafHashes: readonly Uint8Array[];
+  /** Every tile the batch changed, in its stored form (see `Tile.encode`). */
+  readonly tiles: readonly { readonly id: TileId; readonly bytes: Uint8Array }[];
+  readonly treeState: TreeState;
+}
+
+/**
+ * Where a log keeps its bytes. Deliberately narrow, so that another database can hold a log
+ * without touching the tree code: the driver stores and returns opaque tiles and entries, and
+ * knows nothing of hashing. Every write must be atomic and durable before its promise resolves.
+ * Drivers throw `LogError` with a STORAGE_* code.
+ */
+export interface LogStorage {
+  readTreeState(): Promise<TreeState | undefined>;
+  /** Stored tiles by id, undefined where none is stored. */
+  readTiles(ids: readonly TileId[]): Promise<(Uint8Array | undefined)[]>;
+  /** Entries [first, first + count), stopping early at the end of the log. */
+  readEntries(first: number, count: number): Promise<Uint8Array[]>;
+  /** The index of each leaf hash, undefined for hashes that are not in the log. */
+  findIndices(leafHashes: readonly Uint8Array[]): Promise<(number | undefined)[]>;
+  writeIntegration(integration: Integration): Promise<void>;
+
+  writeCheckpoint(head: SignedTreeHead): Promise<void>;
+  latestCheckpoint(): Promise<SignedTreeHead | undefined>;
+  /** The checkpoint signed at exactly this tree size, if the log signed one there. */
+  readCheckpoint(size: number): Promise<SignedTreeHead | undefined>;
+  /** Checkpoints in increasing size from `fromSize`, at most `limit` of them. */
+  readCheckpoints(fromSize: number, limit: number): Promise<SignedTreeHead[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,298 @@
+import { ClassicLevel } from 'classic-level';
+import { readUint64BE, writeUint64BE } from '../../util/index.js';
+import type { SignedTreeHead } from '../checkpoint.js';
+import { LogError } from '../errors.js';
+import type { TileId } from '../tiles/index.js';
+import { HASH_SIZE } from '../tree/index.js';
+import type { Integration, LogStorage, TreeState } from './driver.js';
+
+// Key space. One byte of prefix per record type keeps each type in its own sorted run, so an
+// index range is a range scan and the random-keyed hash index never interleaves with entries.
+const FORMAT_KEY = Uint8Array.of(0x6d, ...new TextEncoder().encode('format')); // "mformat"
+const FORMAT = new TextEncoder().encode('atlog-log/1');
+const TREE_STATE_KEY = Uint8Array.of(0x73); // "s"
+const ENTRY = 0x65; // "e" ‖ u64 index → entry
+const LEAF_INDEX = 0x68; // "h" ‖ leaf hash → u64 index
+const TILE = 0x74; // "t" ‖ u8 level ‖ u64 index → tile
+const CHECKPOINT = 0x63; // "c" ‖ u64 size → checkpoint record
+
+const RECORD_VERSION = 1;
+
+function indexKey(prefix: number, index: number): Uint8Array {
+  const key = new Uint8Array(9);
+  key[0] = prefix;
+  writeUint64BE(key, 1, index);
+  return key;
+}
+
+function tileKey(id: TileId): Uint8Array {
+  const key = new Uint8Array(10);
+  key[0] = TILE;
+  key[1] = id.level;
+  writeUint64BE(key, 2, id.index);
+  return key;
+}
+
+function leafIndexKey(leafHash: Uint8Array): Uint8Array {
+  const key = new Uint8Array(1 + HASH_SIZE);
+  key[0] = LEAF_INDEX;
+  key.set(leafHash, 1);
+  return key;
+}
+
+function encodeTreeState(state: TreeState): Uint8Array {
+  const value = new Uint8Array(1 + 8 + HASH_SIZE);
+  value[0] = RECORD_VERSION;
+  writeUint64BE(value, 1, state.size);
+  value.set(state.rootHash, 9);
+  return value;
+}
+
+function decodeTreeState(value: Uint8Array): TreeState {
+  const size = value.length === 1 + 8 + HASH_SIZE && value[0] === RECORD_VERSION ? readUint64BE(value, 1) : undefined;
+  if (size === undefined) throw corrupt('the tree state record is malformed');
+  return { size, rootHash: value.slice(9) };
+}
+
+function encodeCheckpoint(head: SignedTreeHead): Uint8Array {
+  const value = new Uint8Array(1 + 8 + HASH_SIZE + 8 + head.signature.length);
+  value[0] = RECORD_VERSION;
+  writeUint64BE(value, 1, head.size);
+  value.set(head.rootHash, 9);
+  writeUint64BE(value, 9 + HASH_SIZE, head.timestamp);
+  value.set(head.signature, 17 + HASH_SIZE);
+  return value;
+}
+
+function decodeCheckpoint(value: Uint8Array): SignedTreeHead {
+  const ok = value.length >= 17 + HASH_SIZE && value[0] === RECORD_VERSION;
+  const size = ok ? readUint64BE(value, 1) : undefined;
+  const timestamp = ok ? readUint64BE(value, 9 + HASH_SIZE) : undefined;
+  if (size === undefined || timestamp === undefined) throw corrupt('a checkpoint record is malformed');
+  return {
+    size,
+    rootHash: value.slice(9, 9 + HASH_SIZE),
+    timestamp,
+    signature: value.slice(17 + HASH_SIZE),
+  };
+}
+
+function corrupt(message: string): LogError {
+  return new LogError('STORAGE_CORRUPT', `LevelDB log: ${message}`);
+}
+
+/** Maps a classic-level failure to a typed error, keeping the original as the cause. */
+function storageError(action: string, err: unknown): LogError {
+  if (err instanceof LogError) return err;
+  let code: string | undefined;
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === 'string' && c !== 'LEVEL_DATABASE_NOT_OPEN') {
+      code = c;
+      break;
+    }
+  }
+  if (code === 'LEVEL_LOCKED') {
+    return new LogError('STORAGE_LOCKED', `LevelDB log: cannot ${action}: another process has the database open`, { cause: err });
+  }
+  if (code === 'LEVEL_CORRUPTION') {
+    return new LogError('STORAGE_CORRUPT', `LevelDB log: cannot ${action}: the database is corrupt`, { cause: err });
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  return new LogError('STORAGE_FAILURE', `LevelDB log: cannot ${action}: ${detail}`, { cause: err, retryable: true });
+}
+
+export interface LevelDbStorageOptions {
+  /** LevelDB's own block cache, in bytes (default 16 MiB). */
+  readonly blockCacheBytes?: number;
+}
+
+/**
+ * The embedded storage driver: one LevelDB database in a directory, one process at a time
+ * (LevelDB's lock file enforces that). Writes are a single `sync` batch: on return the data has
+ * been fsync'd to the write-ahead log, and after a crash LevelDB replays the log up to the last
+ * complete batch, so an integration is either wholly present or wholly absent.
+ */
+export class LevelDbStorage implements LogStorage {
+  private readonly db: ClassicLevel<Uint8Array, Uint8Array>;
+  /** The size of the stored tree state, to refuse integrations that do not extend it. */
+  private storedSize: number | undefined;
+
+  private constructor(db: ClassicLevel<Uint8Array, Uint8Array>) {
+    this.db = db;
+  }
+
+  static async open(directory: string, options: LevelDbStorageOptions = {}): Promise<LevelDbStorage> {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(directory, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+      cacheSize: options.blockCacheBytes ?? 16 * 1024 * 1024,
+    });
+    try {
+      await db.open({ createIfMissing: true, errorIfExists: false });
+    } catch (err) {
+      throw storageError(`open ${directory}`, err);
+    }
+    const storage = new LevelDbStorage(db);
+    try {
+      await storage.checkFormat();
+      storage.storedSize = (await storage.readTreeState())?.size;
+    } catch (err) {
+      await db.close().catch(() => {});
+      throw err;
+    }
+    return storage;
+  }
+
+  /** A new database gets the format marker; an existing one must already carry it. */
+  private async checkFormat(): Promise<void> {
+    const format = await this.get(FORMAT_KEY, 'read the format marker');
+    if (format !== undefined) {
+      if (Buffer.compare(format, FORMAT) !== 0) throw corrupt('the database holds a different format');
+      return;
+    }
+    for await (const _ of this.db.keys({ limit: 1 })) {
+      throw corrupt('the database is not empty but has no atlog format marker');
+    }
+    await this.db.put(FORMAT_KEY, FORMAT, { sync: true }).catch((err) => {
+      throw storageError('write the format marker', err);
+    });
+  }
+
+  private async get(key: Uint8Array, action: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.db.get(key);
+    } catch (err) {
+      throw storageError(action, err);
+    }
+  }
+
+  async readTreeState(): Promise<TreeState | undefined> {
+    const value = await this.get(TREE_STATE_KEY, 'read the tree state');
+    return value === undefined ? undefined : decodeTreeState(value);
+  }
+
+  async readTiles(ids: readonly TileId[]): Promise<(Uint8Array | undefined)[]> {
+    if (ids.length === 0) return [];
+    try {
+      return await this.db.getMany(ids.map(tileKey));
+    } catch (err) {
+      throw storageError('read tiles', err);
+    }
+  }
+
+  async readEntries(first: number, count: number): Promise<Uint8Array[]> {
+    if (count <= 0) return [];
+    try {
+      const entries: Uint8Array[] = [];
+      let expected = first;
+      for await (const [key, value] of this.db.iterator({
+        gte: indexKey(ENTRY, first),
+        lt: indexKey(ENTRY, first + count),
+      })) {
+        // Entries are written in whole batches, so a gap means the database lost records.
+        if (readUint64BE(key, 1) !== expected) throw corrupt(`entry ${expected} is missing`);
+        entries.push(value);
+        expected++;
+      }
+      return entries;
+    } catch (err) {
+      throw storageError('read entries', err);
+    }
+  }
+
+  async findIndices(leafHashes: readonly Uint8Array[]): Promise<(number | undefined)[]> {
+    if (leafHashes.length === 0) return [];
+    let values: (Uint8Array | undefined)[];
+    try {
+      values = await this.db.getMany(leafHashes.map(leafIndexKey));
+    } catch (err) {
+      throw storageError('look up leaf hashes', err);
+    }
+    return values.map((value) => {
+      if (value === undefined) return undefined;
+      const index = value.length === 8 ? readUint64BE(value, 0) : undefined;
+      if (index === undefined) throw corrupt('a leaf index record is malformed');
+      return index;
+    });
+  }
+
+  async writeIntegration(integration: Integration): Promise<void> {
+    const { previousSize, entries, leafHashes, tiles, treeState } = integration;
+    if ((this.storedSize ?? 0) !== previousSize) {
+      throw new LogError(
+        'STORAGE_CONFLICT',
+        `LevelDB log: integration extends size ${previousSize} but the stored size is ${this.storedSize ?? 0}`,
+      );
+    }
+    const batch = this.db.batch();
+    for (let i = 0; i < entries.length; i++) {
+      const index = previousSize + i;
+      batch.put(indexKey(ENTRY, index), entries[i]!);
+      const indexValue = new Uint8Array(8);
+      writeUint64BE(indexValue, 0, index);
+      batch.put(leafIndexKey(leafHashes[i]!), indexValue);
+    }
+    for (const tile of tiles) batch.put(tileKey(tile.id), tile.bytes);
+    batch.put(TREE_STATE_KEY, encodeTreeState(treeState));
+    try {
+      await batch.write({ sync: true });
+    } catch (err) {
+      throw storageError('write an integration', err);
+    }
+    this.storedSize = treeState.size;
+  }
+
+  async writeCheckpoint(head: SignedTreeHead): Promise<void> {
+    try {
+      await this.db.put(indexKey(CHECKPOINT, head.size), encodeCheckpoint(head), { sync: true });
+    } catch (err) {
+      throw storageError('write a checkpoint', err);
+    }
+  }
+
+  async latestCheckpoint(): Promise<SignedTreeHead | undefined> {
+    try {
+      for await (const value of this.db.values({
+        gte: indexKey(CHECKPOINT, 0),
+        lte: indexKey(CHECKPOINT, Number.MAX_SAFE_INTEGER),
+        reverse: true,
+        limit: 1,
+      })) {
+        return decodeCheckpoint(value);
+      }
+      return undefined;
+    } catch (err) {
+      throw storageError('read the latest checkpoint', err);
+    }
+  }
+
+  async readCheckpoint(size: number): Promise<SignedTreeHead | undefined> {
+    const value = await this.get(indexKey(CHECKPOINT, size), 'read a checkpoint');
+    return value === undefined ? undefined : decodeCheckpoint(value);
+  }
+
+  async readCheckpoints(fromSize: number, limit: number): Promise<SignedTreeHead[]> {
+    try {
+      const heads: SignedTreeHead[] = [];
+      for await (const value of this.db.values({
+        gte: indexKey(CHECKPOINT, fromSize),
+        lte: indexKey(CHECKPOINT, Number.MAX_SAFE_INTEGER),
+        limit,
+      })) {
+        heads.push(decodeCheckpoint(value));
+      }
+      return heads;
+    } catch (err) {
+      throw storageError('read checkpoints', err);
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.db.close();
+    } catch (err) {
+      throw storageError('close', err);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import type { CheckpointSigner, TreeHead } from '../../log/index.js';
+import { writeUint64BE } from '../../util/index.js';
+
+/** A fresh directory under the OS temp dir, removed when the test file finishes. */
+export function tempDir(prefix = 'atlog-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** size ‖ root ‖ timestamp: what the test signer signs. */
+export function headBytes(head: TreeHead): Uint8Array {
+  const out = new Uint8Array(8 + 32 + 8);
+  writeUint64BE(out, 0, head.size);
+  out.set(head.rootHash, 8);
+  writeUint64BE(out, 40, head.timestamp);
+  return out;
+}
+
+/** A real Ed25519 checkpoint signer over {@link headBytes}, with a way to check what it signed. */
+export function testSigner(): CheckpointSigner & { publicKey: KeyObject; verify(head: TreeHead & { signature: Uint8Array }): boolean } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    publicKey,
+    async sign(head) {
+      return new Uint8Array(sign(null, headBytes(head), privateKey));
+    },
+    verify(head) {
+      return verify(null, headBytes(head), publicKey, head.signature);
+    },
+  };
+}
