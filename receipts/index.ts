@@ -1,0 +1,76 @@
+// receipts/: COSE for atlog. This layer is the foundation: strict CBOR, COSE_Sign1 and COSE keys.
+// Signed statements, receipts (RFC 9942) and transparent statements are built on it.
+
+export { COSE_ERROR_CODES, type CoseErrorCode, CoseError } from './errors.js';
+export {
+  type CborLimits,
+  type CborMapKey,
+  type CborValue,
+  type DecodeCborOptions,
+  COSE_SIGN1_TAG,
+  CborTag,
+  DEFAULT_CBOR_LIMITS,
+  decodeCbor,
+  encodeCbor,
+} from './cbor.js';
+export {
+  type Label,
+  Curve,
+  CwtClaim,
+  HeaderLabel,
+  KeyLabel,
+  KeyType,
+  VdpProof,
+  VerifiableDataStructure,
+} from './labels.js';
+export {
+  type AlgorithmProfile,
+  type CurveName,
+  CoseAlgorithm,
+  DEFAULT_ALGORITHMS,
+  algorithmForCurve,
+  algorithmProfile,
+  createSignature,
+  isCoseAlgorithm,
+  keyAlgorithm,
+  keyCurve,
+  verifySignature,
+} from './algorithms.js';
+export {
+  type CoseSign1,
+  type DecodeSign1Options,
+  type HeaderMap,
+  type Sign1Parts,
+  type SignSign1Options,
+  type VerifiedSign1,
+  type VerifySign1Options,
+  decodeSign1,
+  encodeProtectedHeader,
+  encodeSigStructure,
+  encodeSign1,
+  sign1FromCbor,
+  signSign1,
+  verifySign1,
+} from './sign1.js';
+export {
+  type CoseKey,
+  type Ec2PublicKey,
+  type KeyPair,
+  type OkpPublicKey,
+  coseKeyFromCbor,
+  coseKeyFromKeyObject,
+  coseKeyThumbprint,
+  coseKeyThumbprintUri,
+  coseKeyToCbor,
+  decodeCoseKey,
+  decodeCoseKeySet,
+  encodeCoseKey,
+  encodeCoseKeySet,
+  exportPrivateKeyPem,
+  exportPublicKeyPem,
+  generateKeyPair,
+  importJwk,
+  importPrivateKeyPem,
+  importPublicKeyPem,
+  keyObjectFromCoseKey,
+} from './keys.js';
