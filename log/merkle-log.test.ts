@@ -150,6 +150,7 @@ describe('appending', () => {
     expect((await log.append(new Uint8Array(100))).index).toBe(0);
     expect((await log.append(new Uint8Array(0))).index).toBe(1);
     await expectCode(async () => openLog({ sequencer: { maxBatchSize: 0 } }), 'INVALID_ARGUMENT');
+    await expectCode(async () => openLog({ sequencer: { maxEntryBytes: 65_536 } }), 'INVALID_ARGUMENT');
   });
 });
 
@@ -341,7 +342,8 @@ describe('a damaged database', () => {
     });
     await expectCode((await openLog({ dir: tileDir })).audit(), 'STORAGE_CORRUPT');
 
-    const entryDir = await damaged(async (db) => db.put(Uint8Array.of(0x65, 0, 0, 0, 0, 0, 0, 0, 7), Buffer.from('forged')));
+    // Entries 0-699 were appended one batch each, so each is a chunk of its own: uint16 length ‖ entry.
+    const entryDir = await damaged(async (db) => db.put(Uint8Array.of(0x65, 0, 0, 0, 0, 0, 0, 0, 7), Uint8Array.of(0, 6, ...Buffer.from('forged'))));
     const a = await openLog({ dir: entryDir });
     await expectCode(a.audit(), 'STORAGE_CORRUPT');
 
@@ -353,6 +355,16 @@ describe('a damaged database', () => {
     });
     const b = await openLog({ dir: cpDir });
     await expectCode(b.audit(), 'CHECKPOINT_INCONSISTENT');
+  });
+
+  it('reports a truncated or missing entry chunk when entries are read', async () => {
+    const chunkKey = (index: number) => Uint8Array.of(0x65, 0, 0, 0, 0, 0, 0, index >> 8, index & 0xff);
+    const truncated = await damaged(async (db) => db.put(chunkKey(9), (await db.get(chunkKey(9)))!.subarray(0, 5)));
+    await expectCode((await openLog({ dir: truncated })).entry(9), 'STORAGE_CORRUPT');
+    const missing = await damaged(async (db) => db.del(chunkKey(300)));
+    const log = await openLog({ dir: missing });
+    await expectCode(log.entries(290, 20), 'STORAGE_CORRUPT');
+    expect((await log.entries(0, 290)).length).toBe(290);
   });
 
   it('refuses a directory that holds some other LevelDB', async () => {

@@ -7,7 +7,6 @@ import type { LogStorage } from './storage/index.js';
 import { TileCache } from './tile-cache.js';
 import { RightEdge, TILE_WIDTH, tileWidthAt } from './tiles/index.js';
 import {
-  assembleProof,
   consistencyProofPlan,
   HASH_SIZE,
   hashLeaf,
@@ -22,7 +21,7 @@ export interface MerkleLogOptions {
   /** Signs every checkpoint. */
   readonly signer: CheckpointSigner;
   readonly sequencer?: SequencerOptions;
-  /** Memory for full tiles read from storage (default 16 MiB: 1 024 tiles). */
+  /** Memory for full tiles read from storage (default 64 MiB: up to 4 096 tiles, about a million leaves). */
   readonly tileCacheBytes?: number;
   /** Milliseconds since the epoch; injectable for tests. */
   readonly clock?: () => number;
@@ -42,7 +41,7 @@ export class MerkleLog {
   ) {}
 
   static async open(options: MerkleLogOptions): Promise<MerkleLog> {
-    const cacheBytes = options.tileCacheBytes ?? 16 * 1024 * 1024;
+    const cacheBytes = options.tileCacheBytes ?? 64 * 1024 * 1024;
     if (!isTreeSize(cacheBytes)) throw new LogError('INVALID_ARGUMENT', 'tileCacheBytes must be a non-negative integer');
     const sequencer = await Sequencer.open(
       options.storage,
@@ -92,8 +91,7 @@ export class MerkleLog {
     if (index >= treeSize) {
       throw new LogError('INDEX_OUT_OF_RANGE', `leaf index ${index} is not in the tree of size ${treeSize}`);
     }
-    const plan = inclusionProofPlan(index, treeSize);
-    return assembleProof(plan, await this.sequencer.reader.nodes(plan.nodes));
+    return this.sequencer.reader.proof(inclusionProofPlan(index, treeSize));
   }
 
   /** The RFC 9162 consistency proof from `size1` to `size2` (default: current), 0 < size1 <= size2. */
@@ -102,8 +100,7 @@ export class MerkleLog {
     this.checkSize(size1, 'old tree size');
     if (size1 === 0) throw new LogError('INVALID_ARGUMENT', 'a consistency proof from the empty tree proves nothing');
     if (size1 > size2) throw new LogError('INVALID_ARGUMENT', `old tree size ${size1} is larger than ${size2}`);
-    const plan = consistencyProofPlan(size1, size2);
-    return assembleProof(plan, await this.sequencer.reader.nodes(plan.nodes));
+    return this.sequencer.reader.proof(consistencyProofPlan(size1, size2));
   }
 
   /** The leaf hash (entry id) at `index`. */

@@ -6,7 +6,6 @@ import type { LogStorage, TreeState } from './storage/index.js';
 import { TileCache } from './tile-cache.js';
 import { RightEdge, rightEdge, type Tile, type TileId } from './tiles/index.js';
 import {
-  assembleProof,
   consistencyProofPlan,
   EMPTY_ROOT,
   hashLeaf,
@@ -45,6 +44,14 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
+/** What publishing a batch needs from its integration. */
+interface Integrated {
+  /** Where each entry of the batch was already stored, or undefined for the fresh ones. */
+  readonly indices: readonly (number | undefined)[];
+  /** The index of the first fresh entry; the fresh ones follow in batch order. */
+  readonly firstIndex: number;
+}
+
 interface Pending {
   readonly entry: Uint8Array;
   readonly leafHash: Uint8Array;
@@ -54,12 +61,15 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** C2SP entry bundles prefix each entry with a uint16 length: no entry can be longer. */
+export const MAX_ENTRY_BYTES = 0xffff;
+
 const DEFAULTS = {
   maxBatchSize: 1024,
   maxBatchDelayMs: 0,
   maxQueueEntries: 65_536,
   maxQueueBytes: 64 * 1024 * 1024,
-  maxEntryBytes: 65_535,
+  maxEntryBytes: MAX_ENTRY_BYTES,
 } satisfies Required<SequencerOptions>;
 
 /**
@@ -193,36 +203,63 @@ export class Sequencer {
     }
   }
 
-  /** Integrates batches until the queue is empty; what arrives meanwhile forms the next batch. */
+  /**
+   * Integrates batches until the queue is empty; what arrives meanwhile forms the next batch.
+   * Two stages, each in batch order: integrating a batch (look up duplicates, append, one durable
+   * write) overlaps with publishing the one before it (sign a checkpoint, store it, answer the
+   * submitters). Publishing signs whatever is durable by then, so under load one checkpoint can
+   * cover two batches.
+   */
   private async drain(): Promise<void> {
+    let published: Promise<void> = Promise.resolve();
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatchSize);
       for (const p of batch) this.queuedBytes -= p.entry.length;
-      await this.integrate(batch);
+      const integrated = await this.integrate(batch);
+      if (integrated !== undefined) published = published.then(() => this.publish(batch, integrated));
     }
+    await published;
   }
 
-  private async integrate(batch: Pending[]): Promise<void> {
+  /** Stage one: everything up to the entries being durable. Rejects the batch if it fails. */
+  private async integrate(batch: Pending[]): Promise<Integrated | undefined> {
     try {
       if (this.needsReload) await this.reload();
       const indices = await this.storage.findIndices(batch.map((p) => p.leafHash));
       const fresh = batch.filter((_, i) => indices[i] === undefined);
-      const firstIndex = fresh.length > 0 ? await this.append(fresh) : 0;
+      const firstIndex = fresh.length > 0 ? await this.append(fresh) : this.committed.size;
+      return { indices, firstIndex };
+    } catch (err) {
+      this.fail(batch, err);
+      return undefined;
+    }
+  }
+
+  /** Stage two: a checkpoint over the stored entries, then the answers. */
+  private async publish(batch: Pending[], { indices, firstIndex }: Integrated): Promise<void> {
+    try {
       await this.checkpointCommitted();
       const treeSize = this.latest!.size;
-      fresh.forEach((p, i) => p.resolve({ index: firstIndex + i, treeSize, leafHash: p.leafHash, duplicate: false }));
+      let next = firstIndex;
       batch.forEach((p, i) => {
         const index = indices[i];
-        if (index !== undefined) p.resolve({ index, treeSize, leafHash: p.leafHash, duplicate: true });
+        p.resolve({ index: index ?? next++, treeSize, leafHash: p.leafHash, duplicate: index !== undefined });
       });
     } catch (err) {
-      const error =
-        err instanceof LogError
-          ? err
-          : new LogError('STORAGE_FAILURE', `integration failed: ${String(err)}`, { cause: err, retryable: true });
-      for (const p of batch) p.reject(error);
+      this.fail(batch, err);
     } finally {
       for (const p of batch) this.pending.delete(p.key);
+    }
+  }
+
+  private fail(batch: Pending[], err: unknown): void {
+    const error =
+      err instanceof LogError
+        ? err
+        : new LogError('STORAGE_FAILURE', `integration failed: ${String(err)}`, { cause: err, retryable: true });
+    for (const p of batch) {
+      p.reject(error);
+      this.pending.delete(p.key);
     }
   }
 
@@ -251,6 +288,7 @@ export class Sequencer {
 
   /** Signs a checkpoint for the committed tree if the last one is behind it. */
   private async checkpointCommitted(): Promise<void> {
+    // What is durable now: the next batch may commit more while this signs, and is covered later.
     const { size, rootHash } = this.committed;
     const last = this.latest;
     if (last !== undefined && last.size === size) {
@@ -280,8 +318,7 @@ export class Sequencer {
     if (size < last.size) {
       throw new LogError('CHECKPOINT_INCONSISTENT', `refusing to sign size ${size}: already signed the larger size ${last.size}`);
     }
-    const plan = consistencyProofPlan(last.size, size);
-    const proof = assembleProof(plan, await this.reader.nodes(plan.nodes));
+    const proof = await this.reader.proof(consistencyProofPlan(last.size, size));
     try {
       verifyConsistency(last.size, size, last.rootHash, rootHash, proof);
     } catch (err) {
@@ -358,8 +395,9 @@ function validateOptions(options: SequencerOptions): void {
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;
     const min = name === 'maxBatchDelayMs' || name === 'maxEntryBytes' ? 0 : 1;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      throw new LogError('INVALID_ARGUMENT', `sequencer option ${name} must be an integer >= ${min}`);
+    const max = name === 'maxEntryBytes' ? MAX_ENTRY_BYTES : Number.MAX_SAFE_INTEGER;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new LogError('INVALID_ARGUMENT', `sequencer option ${name} must be an integer from ${min} to ${max}`);
     }
   }
 }

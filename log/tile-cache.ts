@@ -1,57 +1,55 @@
-import type { Tile, TileId } from './tiles/index.js';
+import { type Tile, type TileId, tileKey } from './tiles/index.js';
 
 /**
- * Least-recently-used full tiles, bounded in bytes so memory does not grow with the log. Only
- * full tiles are cached: they never change, so a cached copy can never go stale.
+ * Recently used full tiles, bounded in bytes so memory does not grow with the log. Only full
+ * tiles are cached: they never change, so a cached copy can never go stale.
+ *
+ * Two generations instead of a strict LRU: a hit in the young generation costs one map lookup
+ * and no reordering (proofs hit the same few tiles constantly); a hit in the old generation moves
+ * the tile up; when the young generation holds half the budget, the old one is dropped whole.
  */
 export class TileCache {
-  private readonly tiles = new Map<string, Tile>();
-  private bytes = 0;
+  private young = new Map<number, Tile>();
+  private old = new Map<number, Tile>();
+  private youngBytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
   get(id: TileId): Tile | undefined {
-    const key = cacheKey(id);
-    const tile = this.tiles.get(key);
-    if (tile !== undefined) {
-      // Map iteration order is insertion order: re-inserting marks the tile most recently used.
-      this.tiles.delete(key);
-      this.tiles.set(key, tile);
+    const key = tileKey(id.level, id.index);
+    const tile = this.young.get(key);
+    if (tile !== undefined) return tile;
+    const aged = this.old.get(key);
+    if (aged !== undefined) {
+      this.old.delete(key);
+      this.promote(key, aged);
     }
-    return tile;
+    return aged;
   }
 
   add(tile: Tile): void {
-    if (!tile.full || tile.byteSize > this.maxBytes) return;
-    const key = cacheKey(tile.id);
-    const previous = this.tiles.get(key);
-    if (previous !== undefined) {
-      this.tiles.delete(key);
-      this.bytes -= previous.byteSize;
-    }
-    this.tiles.set(key, tile);
-    this.bytes += tile.byteSize;
-    for (const [oldest, evicted] of this.tiles) {
-      if (this.bytes <= this.maxBytes) break;
-      this.tiles.delete(oldest);
-      this.bytes -= evicted.byteSize;
-    }
+    if (!tile.full) return;
+    const key = tileKey(tile.id.level, tile.id.index);
+    if (this.young.has(key)) return;
+    this.old.delete(key);
+    this.promote(key, tile);
   }
 
-  delete(id: TileId): void {
-    const key = cacheKey(id);
-    const tile = this.tiles.get(key);
-    if (tile !== undefined) {
-      this.tiles.delete(key);
-      this.bytes -= tile.byteSize;
+  private promote(key: number, tile: Tile): void {
+    if (tile.byteSize > this.maxBytes / 2) return;
+    if (this.youngBytes + tile.byteSize > this.maxBytes / 2) {
+      this.old = this.young;
+      this.young = new Map();
+      this.youngBytes = 0;
     }
+    this.young.set(key, tile);
+    this.youngBytes += tile.byteSize;
   }
 
+  /** Tiles held, and their bytes (at most the budget). */
   get size(): { tiles: number; bytes: number } {
-    return { tiles: this.tiles.size, bytes: this.bytes };
+    let bytes = this.youngBytes;
+    for (const tile of this.old.values()) bytes += tile.byteSize;
+    return { tiles: this.young.size + this.old.size, bytes };
   }
-}
-
-function cacheKey(id: TileId): string {
-  return `${id.level}/${id.index}`;
 }

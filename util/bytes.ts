@@ -39,15 +39,24 @@ export function fromBase64(text: string): Uint8Array | undefined {
 
 /** Writes n (a safe non-negative integer) as 8 bytes big-endian at offset. */
 export function writeUint64BE(target: Uint8Array, offset: number, n: number): void {
-  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
-  view.setUint32(offset, Math.floor(n / 0x1_0000_0000));
-  view.setUint32(offset + 4, n >>> 0);
+  // Plain byte stores: this runs several times per appended entry, and a DataView per call costs
+  // more than the write itself.
+  const high = Math.floor(n / 0x1_0000_0000);
+  const low = n >>> 0;
+  target[offset] = high >>> 24;
+  target[offset + 1] = (high >>> 16) & 0xff;
+  target[offset + 2] = (high >>> 8) & 0xff;
+  target[offset + 3] = high & 0xff;
+  target[offset + 4] = low >>> 24;
+  target[offset + 5] = (low >>> 16) & 0xff;
+  target[offset + 6] = (low >>> 8) & 0xff;
+  target[offset + 7] = low & 0xff;
 }
 
 /** Reads 8 bytes big-endian; undefined when the value is beyond Number.MAX_SAFE_INTEGER. */
 export function readUint64BE(source: Uint8Array, offset: number): number | undefined {
-  const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
-  const high = view.getUint32(offset);
+  const high = ((source[offset]! << 24) | (source[offset + 1]! << 16) | (source[offset + 2]! << 8) | source[offset + 3]!) >>> 0;
   if (high > 0x1f_ffff) return undefined;
-  return high * 0x1_0000_0000 + view.getUint32(offset + 4);
+  const low = ((source[offset + 4]! << 24) | (source[offset + 5]! << 16) | (source[offset + 6]! << 8) | source[offset + 7]!) >>> 0;
+  return high * 0x1_0000_0000 + low;
 }

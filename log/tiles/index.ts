@@ -9,6 +9,7 @@ export {
   TILE_HEIGHT,
   TILE_WIDTH,
   tileHashCount,
+  tileKey,
   tileWidthAt,
 } from './layout.js';
 export { Tile, TileDecodeError } from './tile.js';

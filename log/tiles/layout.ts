@@ -15,6 +15,14 @@ export interface TileId {
   readonly index: number;
 }
 
+/**
+ * A number that names a tile, for maps on hot paths (a string key per lookup costs more than the
+ * lookup). Tile indices stay below 2^47 for any log under 2^53 leaves, so this is exact.
+ */
+export function tileKey(level: number, index: number): number {
+  return index * 64 + level;
+}
+
 /** Where a tree node lives: its tile, the row within the tile (0-7) and the position in the row. */
 export interface NodeLocation {
   readonly tile: TileId;

@@ -89,7 +89,9 @@ export class Tile {
     if (bytes.length !== expected) {
       throw new TileDecodeError(`tile ${id.level}/${id.index} of width ${width} is ${bytes.length} bytes, expected ${expected}`);
     }
-    if (width === TILE_WIDTH) return new Tile(id, bytes.subarray(HEADER_SIZE), width);
+    // A plain Uint8Array view, not a Buffer: every hash handed out is a view of it, and
+    // Uint8Array views are cheaper to make than Buffer ones.
+    if (width === TILE_WIDTH) return new Tile(id, new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER_SIZE, bytes.length - HEADER_SIZE), width);
     const hashes = new Uint8Array(FULL_HASHES * HASH_SIZE);
     let at = HEADER_SIZE;
     for (let row = 0; row < TILE_HEIGHT; row++) {
