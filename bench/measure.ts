@@ -1,0 +1,59 @@
+import { hash } from 'node:crypto';
+
+/** One measured figure: a rate (per second) or a size in bytes. */
+export interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: 'ops/s' | 'bytes';
+  /** The rate as a fraction of the ceiling it is compared with, when there is one. */
+  readonly ratio?: { readonly of: string; readonly value: number };
+  readonly note?: string;
+}
+
+/** Runs `op` repeatedly for about `seconds` after a short warm-up; returns operations per second. */
+export function rate(op: () => void, seconds = 1): number {
+  const warmUntil = performance.now() + 100;
+  while (performance.now() < warmUntil) op();
+  let count = 0;
+  const start = performance.now();
+  const until = start + seconds * 1000;
+  // Check the clock every 64 operations: reading it is not free at millions per second.
+  while (performance.now() < until) for (let i = 0; i < 64; i++, count++) op();
+  return count / ((performance.now() - start) / 1000);
+}
+
+/** Like {@link rate} for asynchronous work, with `concurrency` operations in flight. */
+export async function rateAsync(op: (i: number) => Promise<unknown>, count: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await op(next++);
+    }),
+  );
+  return count / ((performance.now() - start) / 1000);
+}
+
+/**
+ * The raw SHA-256 ceiling: 65-byte inputs (0x01 ‖ left ‖ right, an interior node) through
+ * node:crypto's one-shot hash, the same call the tree uses. Every Merkle figure is compared
+ * with this, measured in the same run on the same machine.
+ */
+export function sha256Ceiling(seconds = 1): number {
+  const input = new Uint8Array(65);
+  input[0] = 1;
+  return rate(() => hash('sha256', input, 'buffer'), seconds);
+}
+
+export function rssBytes(): number {
+  globalThis.gc?.();
+  return process.memoryUsage().rss;
+}
+
+const units = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1));
+
+export function formatFigure(f: Figure): string {
+  const value = f.unit === 'bytes' ? `${(f.value / 2 ** 20).toFixed(0)} MiB` : `${units(f.value)}/s`;
+  const ratio = f.ratio ? `${f.ratio.value.toFixed(3)} of ${f.ratio.of}` : '';
+  return `| ${f.name} | ${value} | ${ratio} | ${f.note ?? ''} |`;
+}

@@ -1,0 +1,28 @@
+// `npm run bench`: every figure next to the raw crypto ceiling measured in the same run.
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchLog } from './log.js';
+import { type Figure, formatFigure, sha256Ceiling } from './measure.js';
+
+const { values } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '1000000' },
+  },
+});
+const entries = Number(values.entries);
+if (!Number.isSafeInteger(entries) || entries < 100_000) {
+  console.error('bench: --entries must be an integer of at least 100000');
+  process.exit(2);
+}
+
+const say = (line: string) => console.error(`  ${line}`);
+console.error(`atlog bench: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+const sha256 = sha256Ceiling(2);
+say(`SHA-256 (65 B): ${sha256.toFixed(0)}/s`);
+
+const figures: Figure[] = [{ name: 'SHA-256 of 65 B (the ceiling)', value: sha256, unit: 'ops/s', note: 'node:crypto hash(), one core' }];
+figures.push(...(await benchLog({ entries, sha256, log: say })));
+
+console.log('| figure | value | ratio | conditions |');
+console.log('|---|---|---|---|');
+for (const f of figures) console.log(formatFigure(f));
