@@ -44,6 +44,48 @@ export const COSE_ERROR_CODES = [
   'KEY_UNSUPPORTED', // a valid key of a kind atlog does not use (RSA, P-521, Ed448, …)
   'KEY_PRIVATE', // private material where only a public key belongs
   'KEY_WRONG_TYPE', // a public key where a private one is needed, or the reverse
+
+  // Signed statements (RFC 9943 §4 header rules; parseStatement, signStatement).
+  'STATEMENT_PROTECTED_HEADER_EMPTY', // no protected header at all: nothing binds issuer, subject or key
+  'STATEMENT_CLAIMS_MISSING', // no CWT claims (15) in the protected header
+  'STATEMENT_CLAIMS_MALFORMED', // CWT claims not a map, or a claim (iat) of the wrong type
+  'STATEMENT_ISS_MISSING', // CWT claims without iss (1)
+  'STATEMENT_ISS_MALFORMED', // iss not a non-empty text string, or not URI-like (1–8192) with x5chain/x5t
+  'STATEMENT_SUB_MISSING', // CWT claims without sub (2)
+  'STATEMENT_SUB_MALFORMED', // sub not a non-empty text string
+  'STATEMENT_KEY_ID_MISSING', // neither kid (4) nor x5chain (33) nor x5t (34) in the protected header
+  'STATEMENT_X5CHAIN_MALFORMED', // x5chain not a bstr or a non-empty array of non-empty bstrs
+  'STATEMENT_X5T_MALFORMED', // x5t not [hash alg, hash value]
+  'STATEMENT_CONTENT_TYPE_MALFORMED', // content type (3) not a non-empty tstr or a uint
+
+  // COSE hash envelope (RFC 9995).
+  'HASH_ENVELOPE_CONTENT_TYPE', // content type (3) in a hash envelope (use 259)
+  'HASH_ENVELOPE_UNPROTECTED', // 258, 259 or 260 in the unprotected header
+  'HASH_ENVELOPE_MALFORMED', // 258 not an int, 259 not uint/tstr, 260 not tstr, or 259/260 without 258
+  'HASH_ENVELOPE_ALG_UNSUPPORTED', // 258 names a hash other than sha-256, sha-384, sha-512
+  'HASH_ENVELOPE_DIGEST_LENGTH', // the payload is not a digest of 258's length
+  'HASH_ENVELOPE_MISMATCH', // the preimage does not hash to the payload
+  'HASH_ENVELOPE_MISSING', // a preimage check on a statement that is not a hash envelope
+
+  // Transparent statements (receipts in label 394).
+  'RECEIPTS_MALFORMED', // 394 is not an array (or one receipt) of tagged COSE_Sign1s
+
+  // Receipts (RFC 9942, vds 1).
+  'RECEIPT_PAYLOAD_ATTACHED', // the payload is not nil: the root must be recomputed, never read
+  'RECEIPT_VDS_MISSING', // no vds (395) in the protected header
+  'RECEIPT_VDS_UNSUPPORTED', // vds other than 1 (RFC9162_SHA256)
+  'RECEIPT_KID_MISSING', // no kid in the protected header: no way to choose the service key
+  'RECEIPT_CLAIMS_MISSING', // no CWT claims (15) or no iss in them
+  'RECEIPT_CLAIMS_MALFORMED', // CWT claims not a map, iss/sub not text, iat not a number
+  'RECEIPT_PROOFS_MISSING', // no vdp (396) in the unprotected header, or no proof of the kind needed
+  'RECEIPT_PROOFS_MALFORMED', // vdp not a map, proofs not a non-empty array of bstr, unknown proof type
+  'RECEIPT_PROOF_MALFORMED', // a proof bstr that is not [uint, uint, [bstr32…]]
+  'RECEIPT_PROOF_INVALID', // a proof the tree math refuses whatever the entry (index ≥ size, wrong length, …)
+  'RECEIPT_OLD_ROOT_MISMATCH', // a consistency proof that does not start from the given old root
+  'RECEIPT_TREE_SIZE_MISMATCH', // a proof for another tree size than the signed head, or than expected
+  'RECEIPT_HEAD_MALFORMED', // a signed tree head that is not the shape signTreeHead makes
+  'RECEIPT_KEY_UNKNOWN', // no trusted service key has the receipt's kid
+  'RECEIPT_SIGNATURE_INVALID', // the signature does not verify over the recomputed root
 ] as const;
 
 export type CoseErrorCode = (typeof COSE_ERROR_CODES)[number];

@@ -17,6 +17,16 @@ import {
   keyObjectFromCoseKey,
   signSign1,
   verifySign1,
+  attachReceipts,
+  extractReceipts,
+  inclusionReceipt,
+  parseStatement,
+  registeredStatement,
+  signStatement,
+  signTreeHead,
+  statementLeafHash,
+  verifyInclusionReceipt,
+  verifyStatementSignature,
 } from './index.js';
 
 describe('receipts/index', () => {
@@ -44,6 +54,23 @@ describe('receipts/index', () => {
     const verified = verifySign1(message, keyObjectFromCoseKey(key), { detachedPayload: root });
     expect(verified.alg).toBe(CoseAlgorithm.ES256);
     expect(verified.protectedHeader.get(HeaderLabel.vds)).toBe(1);
+  });
+
+  it('carries a statement through the log and back: sign, register, receipt, attach, verify', () => {
+    const agent = generateKeyPair(CoseAlgorithm.EdDSA);
+    const service = generateKeyPair(CoseAlgorithm.ES256);
+    const statement = signStatement({ key: agent.privateKey, iss: 'https://agents.example', sub: 'agent-1', payload: new Uint8Array([1, 2, 3]) });
+    const entry = registeredStatement(statement);
+    const leafHash = statementLeafHash(statement);
+    // A log of one entry: its root is its leaf hash, its inclusion path is empty.
+    const head = signTreeHead(service.privateKey, { issuer: 'https://atlog.example', subject: 'atlog.example/log' }, { size: 1, rootHash: leafHash, timestamp: Date.now() });
+    const transparent = attachReceipts(statement, [inclusionReceipt(head, { treeSize: 1, leafIndex: 0, path: [], leafHash })]);
+    const [receipt] = extractReceipts(transparent);
+    const verified = verifyInclusionReceipt(receipt!, registeredStatement(transparent), [coseKeyFromKeyObject(service.publicKey)]);
+    expect(verified.leafIndex).toBe(0);
+    expect(Buffer.from(registeredStatement(transparent)).equals(Buffer.from(entry))).toBe(true);
+    expect(parseStatement(transparent).sub).toBe('agent-1');
+    expect(verifyStatementSignature(transparent, agent.publicKey).alg).toBe(CoseAlgorithm.EdDSA);
   });
 
   it('exposes stable error codes', () => {

@@ -1,5 +1,6 @@
-// receipts/: COSE for atlog. This layer is the foundation: strict CBOR, COSE_Sign1 and COSE keys.
-// Signed statements, receipts (RFC 9942) and transparent statements are built on it.
+// receipts/: COSE for atlog. The foundation (strict CBOR, COSE_Sign1, COSE keys) and what SCITT
+// builds on it: signed statements (RFC 9943, with the RFC 9995 hash envelope), the leaf rule and
+// transparent statements, and RFC 9942 receipts for the RFC 9162 tree (vds 1).
 
 export { COSE_ERROR_CODES, type CoseErrorCode, CoseError } from './errors.js';
 export {
@@ -17,6 +18,7 @@ export {
   type Label,
   Curve,
   CwtClaim,
+  HashAlgorithm,
   HeaderLabel,
   KeyLabel,
   KeyType,
@@ -74,3 +76,55 @@ export {
   importPublicKeyPem,
   keyObjectFromCoseKey,
 } from './keys.js';
+export {
+  type CertificateThumbprint,
+  type HashAlgorithmName,
+  type HashEnvelope,
+  type HashEnvelopeOptions,
+  type ParseStatementOptions,
+  type SignStatementOptions,
+  type SignedStatement,
+  type VerifiedStatement,
+  type VerifyStatementOptions,
+  digestPreimage,
+  parseStatement,
+  signStatement,
+  verifyPreimage,
+  verifyStatementSignature,
+} from './statement.js';
+export {
+  type TransparentOptions,
+  attachReceipts,
+  extractReceipts,
+  registeredStatement,
+  statementLeafHash,
+} from './transparent.js';
+export {
+  type ConsistencyProof,
+  type InclusionProof,
+  type Receipt,
+  type ReceiptOptions,
+  type ServiceIdentity,
+  type ServiceKeyResolver,
+  type SignedTreeHead,
+  type TreeHead,
+  type TrustedServiceKeys,
+  type VerifiedConsistencyReceipt,
+  type VerifiedInclusionReceipt,
+  type VerifyReceiptOptions,
+  MAX_PROOFS_PER_RECEIPT,
+  RECEIPT_LIMITS,
+  consistencyProofRoot,
+  consistencyReceipt,
+  coseCheckpointSigner,
+  encodeConsistencyProof,
+  encodeInclusionProof,
+  inclusionProofRoot,
+  inclusionReceipt,
+  parseReceipt,
+  resolveServiceKey,
+  signTreeHead,
+  verifyConsistencyReceipt,
+  verifyInclusionReceipt,
+  verifyTreeHeadSignature,
+} from './receipt.js';

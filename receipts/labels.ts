@@ -36,6 +36,13 @@ export const HeaderLabel = Object.freeze({
   vds: 395,
   /** Verifiable data structure proofs of a receipt (RFC 9942): map; unprotected. */
   vdp: 396,
+  /**
+   * atlog's own, in the private-use range (below -65536): the tree size a signed tree head's root
+   * is for, in the protected header. RFC 9942 signs only the root, and a path can lead to the same
+   * root under another tree size and leaf index; with the size signed, a receipt's size and index
+   * are bound too. Not marked critical, so verifiers that do not know it still accept the receipt.
+   */
+  treeSize: -65537,
 } as const);
 
 /** A COSE header (or key) label: an integer or a text string (RFC 9052 §1.4). */
@@ -80,3 +87,11 @@ export const VerifiableDataStructure = Object.freeze({ RFC9162_SHA256: 1 } as co
 
 /** Proof types under `vdp` for RFC9162_SHA256 (RFC 9942). */
 export const VdpProof = Object.freeze({ inclusion: -1, consistency: -2 } as const);
+
+/**
+ * COSE hash algorithms (IANA "COSE Algorithms") that atlog accepts as the hash envelope's
+ * payload-hash-alg (258): the SHA-2 family only, truncated variants and SHAKE excluded.
+ */
+export const HashAlgorithm = Object.freeze({ SHA256: -16, SHA384: -43, SHA512: -44 } as const);
+
+export type HashAlgorithm = (typeof HashAlgorithm)[keyof typeof HashAlgorithm];
