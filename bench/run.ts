@@ -1,14 +1,21 @@
 // `npm run bench`: every figure next to the raw crypto ceiling measured in the same run.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchCose } from './cose.js';
 import { benchLog } from './log.js';
 import { type Figure, formatFigure, sha256Ceiling } from './measure.js';
 
 const { values } = parseArgs({
   options: {
     entries: { type: 'string', default: '1000000' },
+    only: { type: 'string' },
   },
 });
+const only = values.only;
+if (only !== undefined && only !== 'log' && only !== 'cose') {
+  console.error('bench: --only takes log or cose');
+  process.exit(2);
+}
 const entries = Number(values.entries);
 if (!Number.isSafeInteger(entries) || entries < 100_000) {
   console.error('bench: --entries must be an integer of at least 100000');
@@ -21,7 +28,8 @@ const sha256 = sha256Ceiling(2);
 say(`SHA-256 (65 B): ${sha256.toFixed(0)}/s`);
 
 const figures: Figure[] = [{ name: 'SHA-256 of 65 B (the ceiling)', value: sha256, unit: 'ops/s', note: 'node:crypto hash(), one core' }];
-figures.push(...(await benchLog({ entries, sha256, log: say })));
+if (only !== 'cose') figures.push(...(await benchLog({ entries, sha256, log: say })));
+if (only !== 'log') figures.push(...benchCose(say));
 
 console.log('| figure | value | ratio | conditions |');
 console.log('|---|---|---|---|');

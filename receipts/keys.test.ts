@@ -272,3 +272,23 @@ function withMember2(base: Map<number | string, CborValue>, label: number, value
   map.set(label, value);
   return map;
 }
+
+describe('remembered conversions', () => {
+  it('never serve a stale key: editing a COSE_Key in place gives a fresh conversion and thumbprint', () => {
+    const a = generateKeyPair(CoseAlgorithm.ES256);
+    const b = generateKeyPair(CoseAlgorithm.ES256);
+    const key = { ...coseKeyFromKeyObject(a.publicKey) } as { x: Uint8Array; y: Uint8Array };
+    const cose = key as unknown as Parameters<typeof keyObjectFromCoseKey>[0];
+    const thumbprintA = coseKeyThumbprint(cose);
+    expect(keyObjectFromCoseKey(cose).equals(a.publicKey)).toBe(true);
+    const other = coseKeyFromKeyObject(b.publicKey) as unknown as { x: Uint8Array; y: Uint8Array };
+    key.x.set(other.x);
+    key.y.set(other.y);
+    expect(keyObjectFromCoseKey(cose).equals(b.publicKey)).toBe(true);
+    expect(Buffer.from(coseKeyThumbprint(cose)).equals(Buffer.from(coseKeyThumbprint(b.publicKey)))).toBe(true);
+    expect(Buffer.from(coseKeyThumbprint(cose)).equals(Buffer.from(thumbprintA))).toBe(false);
+    // What coseKeyThumbprint returns is the caller's to keep: changing it changes nothing here.
+    coseKeyThumbprint(b.publicKey).fill(0);
+    expect(coseKeyThumbprint(b.publicKey).some((byte) => byte !== 0)).toBe(true);
+  });
+});

@@ -22,6 +22,7 @@ import {
   keyCurve,
 } from './algorithms.js';
 import { type CborLimits, type CborMapKey, type CborValue, decodeCbor, encodeCbor } from './cbor.js';
+import { bytesEqual } from '../util/index.js';
 import { CoseError } from './errors.js';
 import { Curve, KeyLabel, KeyType } from './labels.js';
 
@@ -167,6 +168,44 @@ export function coseKeyFromKeyObject(
 
 /** The node:crypto public KeyObject for a COSE_Key; KEY_MALFORMED if the point is not on the curve. */
 export function keyObjectFromCoseKey(key: CoseKey): KeyObject {
+  return remembered(keyObjects, key, convertCoseKey);
+}
+
+// Trusted keys are looked up for every statement and receipt verified. Converting a COSE_Key to a
+// KeyObject each time costs more than the signature check itself (a fresh KeyObject also loses
+// OpenSSL's per-key setup), and so does hashing its thumbprint. Both are remembered per key
+// object, weakly (nothing is kept alive by the memo), together with a copy of the members they
+// depend on: a hit is used only if the key still has exactly those members, so a caller editing
+// a key's bytes in place gets a fresh conversion, never a stale one.
+interface Remembered<T> {
+  readonly kty: number;
+  readonly crv: number;
+  readonly x: Uint8Array;
+  readonly y: Uint8Array | undefined;
+  readonly value: T;
+}
+const keyObjects = new WeakMap<CoseKey, Remembered<KeyObject>>();
+const coseThumbprints = new WeakMap<CoseKey, Remembered<Uint8Array>>();
+const keyObjectThumbprints = new WeakMap<KeyObject, Uint8Array>();
+
+function remembered<T>(memo: WeakMap<CoseKey, Remembered<T>>, key: CoseKey, compute: (key: CoseKey) => T): T {
+  const known = memo.get(key);
+  const y = key.kty === KeyType.EC2 ? key.y : undefined;
+  if (
+    known !== undefined &&
+    known.kty === key.kty &&
+    known.crv === key.crv &&
+    bytesEqual(known.x, key.x) &&
+    (known.y === undefined ? y === undefined : y !== undefined && bytesEqual(known.y, y))
+  ) {
+    return known.value;
+  }
+  const value = compute(key);
+  memo.set(key, { kty: key.kty, crv: key.crv, x: key.x.slice(), y: y?.slice(), value });
+  return value;
+}
+
+function convertCoseKey(key: CoseKey): KeyObject {
   const curve = checkCoseKey(key);
   const x = toBase64url(key.x);
   const jwk: JsonWebKey =
@@ -252,6 +291,22 @@ export function decodeCoseKey(bytes: Uint8Array, limits?: Partial<CborLimits>): 
  * `alg` and anything else never change it. atlog uses it as the kid of its service keys.
  */
 export function coseKeyThumbprint(key: CoseKey | KeyObject): Uint8Array {
+  return keyThumbprint(key).slice();
+}
+
+/** The thumbprint, remembered per key; the caller must not modify what it returns. */
+export function keyThumbprint(key: CoseKey | KeyObject): Uint8Array {
+  if (!(key instanceof KeyObject)) return remembered(coseThumbprints, key, computeThumbprint);
+  // A KeyObject cannot change.
+  let thumbprint = keyObjectThumbprints.get(key);
+  if (thumbprint === undefined) {
+    thumbprint = computeThumbprint(key);
+    keyObjectThumbprints.set(key, thumbprint);
+  }
+  return thumbprint;
+}
+
+function computeThumbprint(key: CoseKey | KeyObject): Uint8Array {
   const coseKey = key instanceof KeyObject ? coseKeyFromKeyObject(key) : key;
   checkCoseKey(coseKey);
   const required = new Map<CborMapKey, CborValue>([

@@ -38,9 +38,9 @@ import { bytesEqual } from '../util/index.js';
 import { type CoseAlgorithm, keyAlgorithm } from './algorithms.js';
 import { type CborLimits, type CborMapKey, type CborValue, decodeCbor, encodeCbor } from './cbor.js';
 import { type CoseErrorCode, CoseError } from './errors.js';
-import { type CoseKey, coseKeyThumbprint, keyObjectFromCoseKey } from './keys.js';
+import { type CoseKey, coseKeyThumbprint, keyObjectFromCoseKey, keyThumbprint } from './keys.js';
 import { CwtClaim, HeaderLabel, type Label, VdpProof, VerifiableDataStructure } from './labels.js';
-import { type CoseSign1, type HeaderMap, decodeSign1, encodeSign1, signSign1, verifySign1 } from './sign1.js';
+import { type CoseSign1, type HeaderMap, decodeSign1, encodeSign1, signSign1, verifyDecodedSign1 } from './sign1.js';
 
 /** What the service says about itself in every receipt's CWT claims. */
 export interface ServiceIdentity {
@@ -226,7 +226,7 @@ export function coseCheckpointSigner(key: KeyObject, identity: ServiceIdentity):
  */
 export function verifyTreeHeadSignature(head: SignedTreeHead, publicKey: KeyObject, options: VerifyReceiptOptions = {}): void {
   const sign1 = openTreeHead(head);
-  verifySign1(sign1, publicKey, {
+  verifyDecodedSign1(sign1, publicKey, {
     detachedPayload: head.rootHash,
     criticalLabels: RECEIPT_LABELS,
     ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
@@ -524,7 +524,8 @@ function firstVerifying<P>(
   let failure: unknown;
   for (const { proof, root } of candidates) {
     try {
-      const verified = verifySign1(receipt.sign1, key, {
+      // parseReceipt decoded receipt.sign1 from bytes within this call: no need to decode it again.
+      const verified = verifyDecodedSign1(receipt.sign1, key, {
         detachedPayload: root,
         criticalLabels: RECEIPT_LABELS,
         ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
@@ -749,7 +750,7 @@ function checkHashArgument(value: unknown, what: string): asserts value is Uint8
 
 function keyHasId(key: CoseKey | KeyObject, kid: Uint8Array): boolean {
   if (!isKeyObject(key) && key.kid !== undefined && bytesEqual(key.kid, kid)) return true;
-  return bytesEqual(coseKeyThumbprint(key), kid);
+  return bytesEqual(keyThumbprint(key), kid);
 }
 
 function isKeyObject(key: CoseKey | KeyObject): key is KeyObject {

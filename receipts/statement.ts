@@ -15,7 +15,7 @@ import type { CborLimits, CborMapKey, CborValue } from './cbor.js';
 import { CoseError, describeLabel } from './errors.js';
 import { coseKeyThumbprint } from './keys.js';
 import { CwtClaim, HashAlgorithm, HeaderLabel, type Label } from './labels.js';
-import { type CoseSign1, type HeaderMap, decodeSign1, encodeSign1, signSign1, verifySign1 } from './sign1.js';
+import { type CoseSign1, type HeaderMap, decodeSign1, encodeSign1, signSign1, verifyDecodedSign1 } from './sign1.js';
 
 /** The hash envelope of a statement (RFC 9995 labels 258, 259, 260; all protected). */
 export interface HashEnvelope {
@@ -288,7 +288,8 @@ export function verifyStatementSignature(
   if (parsed.hashEnvelope !== undefined && detachedPayload !== undefined) {
     checkDigestLength(parsed.hashEnvelope.hashAlgorithm, detachedPayload);
   }
-  const verified = verifySign1(parsed.sign1, issuerPublicKey, {
+  // `parsed` was decoded from bytes just now (reparse never returns the caller's object).
+  const verified = verifyDecodedSign1(parsed.sign1, issuerPublicKey, {
     ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
     ...(options.externalAad === undefined ? {} : { externalAad: options.externalAad }),
     ...(detachedPayload === undefined ? {} : { detachedPayload }),
