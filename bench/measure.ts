@@ -22,6 +22,30 @@ export function rate(op: () => void, seconds = 1): number {
   return count / ((performance.now() - start) / 1000);
 }
 
+/**
+ * A rate and its ratio to a ceiling, measured in alternating short slices (ceiling, subject,
+ * ceiling, …) so that a change in the machine's speed during the run affects both alike; the
+ * ratio reported is the median of the per-round ratios.
+ */
+export function pairedRate(ceiling: () => void, subject: () => void, rounds = 9, seconds = 0.25): { ceiling: number; subject: number; ratio: number } {
+  const ceilings: number[] = [];
+  const subjects: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const c = rate(ceiling, seconds);
+    const s = rate(subject, seconds);
+    ceilings.push(c);
+    subjects.push(s);
+    ratios.push(s / c);
+  }
+  return { ceiling: median(ceilings), subject: median(subjects), ratio: median(ratios) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /** Like {@link rate} for asynchronous work, with `concurrency` operations in flight. */
 export async function rateAsync(op: (i: number) => Promise<unknown>, count: number, concurrency: number): Promise<number> {
   let next = 0;

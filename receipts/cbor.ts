@@ -115,21 +115,7 @@ export function decodeCbor(bytes: Uint8Array, options: DecodeCborOptions = {}): 
   // A plain Uint8Array view: slices of it are copies, so decoded byte strings never alias a
   // caller's Buffer (whose slice() would be a view).
   const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tokeniser = new StrictTokeniser(data, limits, allowedTags);
-  const tags: Record<number, TagDecoder> = {};
-  for (const tag of allowedTags) tags[tag] = (decodeContent) => new CborTag(tag, decodeContent() as CborValue);
-  const cborgOptions: DecodeOptions = {
-    strict: true,
-    useMaps: true,
-    rejectDuplicateMapKeys: true,
-    allowIndefinite: false,
-    allowUndefined: false,
-    allowBigInt: false,
-    allowNaN: false,
-    allowInfinity: false,
-    tags,
-    tokenizer: tokeniser,
-  };
+  const cborgOptions: DecodeOptions = { ...decodeOptionsFor(allowedTags), tokenizer: new StrictTokeniser(data, limits, allowedTags) };
   let value: unknown;
   let remainder: Uint8Array;
   try {
@@ -232,6 +218,10 @@ function checkWellFormed(text: string): void {
 }
 
 function resolveLimits(options: DecodeCborOptions): CborLimits {
+  // Most decodes use the defaults: skip building and checking a limits object for them.
+  if (options.maxBytes === undefined && options.maxDepth === undefined && options.maxItems === undefined && options.maxStringBytes === undefined) {
+    return DEFAULT_CBOR_LIMITS;
+  }
   const limits: CborLimits = {
     maxBytes: options.maxBytes ?? DEFAULT_CBOR_LIMITS.maxBytes,
     maxDepth: options.maxDepth ?? DEFAULT_CBOR_LIMITS.maxDepth,
@@ -254,6 +244,33 @@ function resolveTags(tags: readonly number[] | undefined): readonly number[] {
     }
   }
   return tags;
+}
+
+// cborg's options for a set of allowed tags, built once per set: a decode is often only a few
+// microseconds, and rebuilding the tag decoders and options each time was most of that. The sets
+// are the few constant lists in this code base, so the memo stays tiny.
+const decodeOptionsByTags = new Map<string, DecodeOptions>();
+
+function decodeOptionsFor(allowedTags: readonly number[]): DecodeOptions {
+  const key = allowedTags.join(',');
+  let options = decodeOptionsByTags.get(key);
+  if (options === undefined) {
+    const tags: Record<number, TagDecoder> = {};
+    for (const tag of allowedTags) tags[tag] = (decodeContent) => new CborTag(tag, decodeContent() as CborValue);
+    options = Object.freeze({
+      strict: true,
+      useMaps: true,
+      rejectDuplicateMapKeys: true,
+      allowIndefinite: false,
+      allowUndefined: false,
+      allowBigInt: false,
+      allowNaN: false,
+      allowInfinity: false,
+      tags,
+    });
+    if (decodeOptionsByTags.size < 64) decodeOptionsByTags.set(key, options);
+  }
+  return options;
 }
 
 /** One open array, map or tag while tokenising: how many data items it still expects. */
