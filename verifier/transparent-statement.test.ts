@@ -160,6 +160,12 @@ describe('verifyTransparentStatement', () => {
     expect(verifyTransparentStatement(transparent, { ...options, preimage }).verified).toBe(true);
     expect(verifyTransparentStatement(transparent, options).statement?.hashEnvelope).toBe(true);
     expect(codes(verifyTransparentStatement(transparent, { ...options, preimage: enc('something else') }))).toEqual(['payload: HASH_ENVELOPE_MISMATCH']);
+    // Without issuer trust the preimage is still checked, against the digest the statement carries.
+    const receiptsOnly = { serviceKeys: serviceKeys() };
+    expect(verifyTransparentStatement(transparent, { ...receiptsOnly, preimage })).toMatchObject({ verified: true, preimage: { checked: true } });
+    const wrong = verifyTransparentStatement(transparent, { ...receiptsOnly, preimage: enc('something else') });
+    expect(codes(wrong)).toEqual(['payload: HASH_ENVELOPE_MISMATCH']);
+    expect(wrong.preimage).toEqual({ checked: false });
   });
 
   it('turns hostile bytes into failures, not exceptions', () => {

@@ -11,6 +11,7 @@ import {
   type SignedStatement,
   type TrustedServiceKeys,
   verifyInclusionReceipt,
+  verifyPreimage,
   verifyStatementSignature,
 } from '../receipts/index.js';
 import { AtlogError } from '../util/index.js';
@@ -72,6 +73,8 @@ export interface Verdict {
   };
   /** How the issuer was checked: not at all, by kid, or by certificate chain. */
   readonly issuer: { readonly checked: false } | { readonly checked: true; readonly by: 'kid' | 'x5chain'; readonly certificate?: CertificateSummary };
+  /** Present when a preimage was given: whether it was found to match the signed digest. */
+  readonly preimage?: { readonly checked: boolean };
   readonly receipts: readonly ReceiptOutcome[];
 }
 
@@ -96,12 +99,28 @@ export function verifyTransparentStatement(transparent: Uint8Array, options: Ver
     fail('statement', error);
   }
 
+  // A preimage given is always checked: by the issuer's signature when that runs (it covers a
+  // detached digest too), else against the digest the statement carries. One that cannot be
+  // checked (a detached digest and no issuer trust) is a failure, never silently skipped.
   let issuer: Verdict['issuer'] = { checked: false };
+  let preimageChecked: boolean | undefined;
   if (statement !== undefined && options.issuer !== undefined) {
     try {
       issuer = checkIssuer(statement, transparent, options);
+      if (options.preimage !== undefined) preimageChecked = true;
     } catch (error) {
-      fail(error instanceof CoseError && error.code.startsWith('HASH_ENVELOPE') ? 'payload' : 'issuer', error);
+      const aboutPayload = error instanceof CoseError && error.code.startsWith('HASH_ENVELOPE');
+      fail(aboutPayload ? 'payload' : 'issuer', error);
+      if (aboutPayload) preimageChecked = false;
+    }
+  }
+  if (statement !== undefined && options.preimage !== undefined && preimageChecked === undefined) {
+    try {
+      verifyPreimage(statement, options.preimage);
+      preimageChecked = true;
+    } catch (error) {
+      fail('payload', error);
+      preimageChecked = false;
     }
   }
 
@@ -159,6 +178,7 @@ export function verifyTransparentStatement(transparent: Uint8Array, options: Ver
           },
         }),
     issuer,
+    ...(preimageChecked === undefined ? {} : { preimage: { checked: preimageChecked } }),
     receipts,
   });
 }
