@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, testSigner } from '../test/support/log.js';
 import { NaiveTree } from '../test/support/naive-tree.js';
+import { VECTORS } from '../test/support/vectors.js';
 import {
   type CheckpointSigner,
   type Integration,
@@ -90,6 +92,21 @@ describe('appending', () => {
     expect(Buffer.from((await log.tile(1, 0, 2))!).equals(Buffer.concat([naive.root(256), naive.mth(256, 512)]))).toBe(true);
     await expectCode(() => log.tile(64, 0), 'INVALID_ARGUMENT');
     await expectCode(() => log.tile(0, 0, 0), 'INVALID_ARGUMENT');
+  });
+
+  it('serves tiles and entry bundles byte for byte as tessera does for the same entries', async () => {
+    const log = await openLog();
+    const words = 'one two three four five six seven eit nain ten ileven twelf threeten fourten fivten'.split(' ');
+    const dir = join(VECTORS, 'tlog-tiles/tessera-testdata-log');
+    for (const [i, word] of words.entries()) {
+      await log.append(new TextEncoder().encode(word));
+      const width = i + 1;
+      expect(Buffer.from((await log.entryBundle(0, width))!).equals(readFileSync(join(dir, `tile/entries/000.p/${width}`))), `bundle ${width}`).toBe(true);
+      expect(Buffer.from((await log.tile(0, 0, width))!).equals(readFileSync(join(dir, `tile/0/000.p/${width}`))), `tile ${width}`).toBe(true);
+    }
+    expect(await log.entryBundle(0, 16)).toBeUndefined();
+    expect(await log.entryBundle(1, 1)).toBeUndefined();
+    await expectCode(() => log.entryBundle(0, 0), 'INVALID_ARGUMENT');
   });
 
   it('returns the existing entry for a duplicate, in flight or long stored', async () => {

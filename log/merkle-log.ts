@@ -5,7 +5,7 @@ import { decodeStoredTile } from './reader.js';
 import { type AppendResult, Sequencer, type SequencerOptions } from './sequencer.js';
 import type { LogStorage } from './storage/index.js';
 import { TileCache } from './tile-cache.js';
-import { RightEdge, TILE_WIDTH, tileWidthAt } from './tiles/index.js';
+import { encodeEntryBundle, RightEdge, TILE_WIDTH, tileWidthAt } from './tiles/index.js';
 import {
   consistencyProofPlan,
   HASH_SIZE,
@@ -151,6 +151,18 @@ export class MerkleLog {
     const [stored] = await this.storage.readTiles([{ level, index }]);
     if (stored === undefined) throw new LogError('STORAGE_CORRUPT', `tile ${level}/${index} is missing`);
     return decodeStoredTile({ level, index }, stored).row0(width);
+  }
+
+  /**
+   * The C2SP entry bundle `tile/entries/<index>[.p/<width>]`: entries [256·index, 256·index + width)
+   * if the log has them all under the current checkpoint, else undefined.
+   */
+  async entryBundle(index: number, width = TILE_WIDTH): Promise<Uint8Array | undefined> {
+    if (!isTreeSize(index) || !Number.isInteger(width) || width < 1 || width > TILE_WIDTH) {
+      throw new LogError('INVALID_ARGUMENT', 'an entry bundle is an index and a width 1-256');
+    }
+    if (tileWidthAt({ level: 0, index }, this.size) < width) return undefined;
+    return encodeEntryBundle(await this.entries(index * TILE_WIDTH, width));
   }
 
   /**

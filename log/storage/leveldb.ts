@@ -2,7 +2,7 @@ import { ClassicLevel } from 'classic-level';
 import { readUint64BE, writeUint64BE } from '../../util/index.js';
 import type { SignedTreeHead } from '../checkpoint.js';
 import { LogError } from '../errors.js';
-import type { TileId } from '../tiles/index.js';
+import { decodeEntryBundle, encodeEntryBundle, type TileId } from '../tiles/index.js';
 import { HASH_SIZE } from '../tree/index.js';
 import type { Integration, LogStorage, TreeState } from './driver.js';
 
@@ -45,37 +45,19 @@ function leafIndexKey(leafHash: Uint8Array): Uint8Array {
   return key;
 }
 
-/** uint16_be(length) ‖ entry, for each entry: the C2SP entry bundle format. */
+/** A chunk of entries, in C2SP entry-bundle encoding. */
 function encodeChunk(entries: readonly Uint8Array[], from: number, count: number): Uint8Array {
-  let size = 0;
   for (let i = from; i < from + count; i++) {
-    const length = entries[i]!.length;
-    if (length > MAX_STORED_ENTRY_BYTES) {
-      throw new LogError('ENTRY_TOO_LARGE', `an entry of ${length} bytes does not fit a C2SP entry bundle`);
+    if (entries[i]!.length > MAX_STORED_ENTRY_BYTES) {
+      throw new LogError('ENTRY_TOO_LARGE', `an entry of ${entries[i]!.length} bytes does not fit a C2SP entry bundle`);
     }
-    size += 2 + length;
   }
-  const chunk = new Uint8Array(size);
-  let at = 0;
-  for (let i = from; i < from + count; i++) {
-    const entry = entries[i]!;
-    chunk[at] = entry.length >>> 8;
-    chunk[at + 1] = entry.length & 0xff;
-    chunk.set(entry, at + 2);
-    at += 2 + entry.length;
-  }
-  return chunk;
+  return encodeEntryBundle(entries.slice(from, from + count));
 }
 
 function parseChunk(chunk: Uint8Array, firstIndex: number): Uint8Array[] {
-  const entries: Uint8Array[] = [];
-  for (let at = 0; at < chunk.length; ) {
-    if (at + 2 > chunk.length) throw corrupt(`the entry chunk at ${firstIndex} is truncated`);
-    const length = (chunk[at]! << 8) | chunk[at + 1]!;
-    if (at + 2 + length > chunk.length) throw corrupt(`the entry chunk at ${firstIndex} is truncated`);
-    entries.push(chunk.subarray(at + 2, at + 2 + length));
-    at += 2 + length;
-  }
+  const entries = decodeEntryBundle(chunk);
+  if (entries === undefined) throw corrupt(`the entry chunk at ${firstIndex} is truncated`);
   return entries;
 }
 

@@ -15,3 +15,4 @@ export {
 export { Tile, TileDecodeError } from './tile.js';
 export { RightEdge } from './right-edge.js';
 export { entryBundlePath, formatTileIndex, type ParsedTilePath, parseTilePath, tilePath } from './path.js';
+export { decodeEntryBundle, encodeEntryBundle } from './bundle.js';
