@@ -2,7 +2,7 @@ import { bytesEqual } from '../util/index.js';
 import type { CheckpointSigner, SignedTreeHead } from './checkpoint.js';
 import { LogError } from './errors.js';
 import { decodeStoredTile } from './reader.js';
-import { type AppendResult, Sequencer, type SequencerOptions } from './sequencer.js';
+import { type AppendResult, Sequencer, type SequencerOptions, type Submission } from './sequencer.js';
 import type { LogStorage } from './storage/index.js';
 import { TileCache } from './tile-cache.js';
 import { encodeEntryBundle, RightEdge, TILE_WIDTH, tileWidthAt } from './tiles/index.js';
@@ -55,7 +55,24 @@ export class MerkleLog {
 
   /** Queues an entry; resolves once it is durably in the log under a signed checkpoint. */
   append(entry: Uint8Array): Promise<AppendResult> {
+    try {
+      return this.sequencer.submit(entry).result;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Queues an entry and returns its id (leaf hash) at once, with a promise of its place in the
+   * log; throws a LogError at once if the entry is refused outright (closing, too large, queue full).
+   */
+  submit(entry: Uint8Array): Submission {
     return this.sequencer.submit(entry);
+  }
+
+  /** Whether the entry with this leaf hash is queued or being integrated, not yet checkpointed. */
+  isPending(leafHash: Uint8Array): boolean {
+    return this.sequencer.isPending(leafHash);
   }
 
   /** The number of entries under the last signed checkpoint. */

@@ -33,6 +33,12 @@ export interface SequencerOptions {
   readonly maxEntryBytes?: number;
 }
 
+/** An entry accepted into the queue: its id now, its place in the log when it is durable. */
+export interface Submission {
+  readonly leafHash: Uint8Array;
+  readonly result: Promise<AppendResult>;
+}
+
 export interface AppendResult {
   /** Where the entry is in the log. */
   readonly index: number;
@@ -147,26 +153,25 @@ export class Sequencer {
     return this.queue.length;
   }
 
-  submit(entry: Uint8Array): Promise<AppendResult> {
-    if (this.closing) return Promise.reject(new LogError('LOG_CLOSED', 'the log is closing', { retryable: true }));
-    if (!(entry instanceof Uint8Array)) {
-      return Promise.reject(new LogError('INVALID_ARGUMENT', 'an entry is a byte array'));
-    }
+  /**
+   * Queues an entry, and returns its id (the leaf hash) at once with a promise of its place in the
+   * log. An entry refused outright (log closing, not bytes, too large, queue full) throws a
+   * LogError here, before anything is queued.
+   */
+  submit(entry: Uint8Array): Submission {
+    if (this.closing) throw new LogError('LOG_CLOSED', 'the log is closing', { retryable: true });
+    if (!(entry instanceof Uint8Array)) throw new LogError('INVALID_ARGUMENT', 'an entry is a byte array');
     if (entry.length > this.options.maxEntryBytes) {
-      return Promise.reject(
-        new LogError('ENTRY_TOO_LARGE', `entry of ${entry.length} bytes exceeds the limit of ${this.options.maxEntryBytes}`),
-      );
+      throw new LogError('ENTRY_TOO_LARGE', `entry of ${entry.length} bytes exceeds the limit of ${this.options.maxEntryBytes}`);
     }
     // Copy first: the caller may reuse its buffer, and the stored bytes must be the hashed bytes.
     const copy = entry.slice();
     const leafHash = hashLeaf(copy);
     const key = Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1');
     const inFlight = this.pending.get(key);
-    if (inFlight !== undefined) return inFlight.promise;
+    if (inFlight !== undefined) return { leafHash, result: inFlight.promise };
     if (this.queue.length >= this.options.maxQueueEntries || this.queuedBytes + copy.length > this.options.maxQueueBytes) {
-      return Promise.reject(
-        new LogError('QUEUE_FULL', `the sequencer queue is full (${this.queue.length} entries waiting)`, { retryable: true }),
-      );
+      throw new LogError('QUEUE_FULL', `the sequencer queue is full (${this.queue.length} entries waiting)`, { retryable: true });
     }
     let resolve!: (r: AppendResult) => void;
     let reject!: (e: unknown) => void;
@@ -179,7 +184,12 @@ export class Sequencer {
     this.queue.push(pending);
     this.queuedBytes += copy.length;
     this.schedule();
-    return promise;
+    return { leafHash, result: promise };
+  }
+
+  /** Whether an entry with this leaf hash is queued or being integrated. */
+  isPending(leafHash: Uint8Array): boolean {
+    return this.pending.has(Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1'));
   }
 
   private schedule(): void {

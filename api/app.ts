@@ -1,0 +1,149 @@
+// The HTTP face of the service (hono): SCRAPI registration and resolution, the key set, and the
+// read API monitors and witnesses use (C2SP checkpoint and tiles, consistency receipts, paging).
+// Handlers translate; the service decides. Every error is concise problem details.
+import { Hono, type Context } from 'hono';
+import { MAX_ENTRIES_PER_READ, tiles } from '../log/index.js';
+import { hashLeaf } from '../log/tree/index.js';
+import { toHex } from '../util/index.js';
+import { readBody } from './body.js';
+import { invalidLocator, malformed, notFound, type Problem, problemFor, problemResponse } from './problems.js';
+import type { TransparencyService } from './service.js';
+
+export interface AppOptions {
+  /** Largest request body read, in bytes (default 128 KiB; the policy's own limit applies after). */
+  readonly maxBodyBytes?: number;
+  /** Longest a request body may take to arrive (default 10 s). */
+  readonly bodyTimeoutMs?: number;
+  /** Retry-After for a pending registration, in seconds (default 1). */
+  readonly retryAfterSeconds?: number;
+}
+
+const COSE = 'application/cose';
+// RFC 9943 registers the SCITT media types; plain application/cose is what SCRAPI sends.
+const STATEMENT_TYPES = new Set([COSE, 'application/scitt-statement+cose']);
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export function createApp(service: TransparencyService, options: AppOptions = {}): Hono {
+  const maxBody = options.maxBodyBytes ?? 128 * 1024;
+  const bodyTimeout = options.bodyTimeoutMs ?? 10_000;
+  const retryAfter = String(options.retryAfterSeconds ?? 1);
+  const app = new Hono();
+
+  app.onError((error) => problemResponse(problemFor(error)));
+  // Starting or stopping: the log may be closed, so answer nothing but 503.
+  app.use(async (c, next) => {
+    if (!service.ready) return problemResponse(unavailable());
+    await next();
+  });
+  app.notFound((c) => problemResponse(notFound(`there is nothing at ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`)));
+
+  // SCRAPI: register a signed statement.
+  app.post('/entries', async (c) => {
+    const type = mediaType(c.req.header('content-type'));
+    if (type === undefined || !STATEMENT_TYPES.has(type)) {
+      return problemResponse({ status: 415, title: 'Unsupported Media Type', detail: 'send the signed statement as application/cose', close: true });
+    }
+    const read = await readBody(c.req.raw, maxBody, bodyTimeout);
+    if (!read.ok) return problemResponse(read.problem);
+    const registration = await service.register(read.body);
+    const location = entryUrl(c, registration.entryId);
+    if (registration.status === 'pending') {
+      return new Response(null, { status: 303, headers: { location, 'retry-after': retryAfter } });
+    }
+    return new Response(registration.receipt, { status: 201, headers: { 'content-type': COSE, location } });
+  });
+
+  // SCRAPI: resolve a registration to its receipt (a fresh one, under the latest checkpoint).
+  app.get('/entries/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!/^[0-9a-fA-F]{64}$/.test(id)) return problemResponse(invalidLocator('an entry id is 64 hexadecimal digits'));
+    const entry = await service.entry(id.toLowerCase());
+    if (entry.status === 'pending') return new Response(null, { status: 302, headers: { location: entryUrl(c, id.toLowerCase()), 'retry-after': retryAfter } });
+    if (entry.status === 'unknown') return problemResponse(notFound(`Receipt with entry ID ${id} not known to this service`));
+    return new Response(entry.receipt, { status: 200, headers: { 'content-type': COSE, location: entryUrl(c, id.toLowerCase()) } });
+  });
+
+  app.get('/entries/:id/statement', async (c) => {
+    const id = c.req.param('id');
+    if (!/^[0-9a-fA-F]{64}$/.test(id)) return problemResponse(invalidLocator('an entry id is 64 hexadecimal digits'));
+    const statement = await service.transparentStatement(id.toLowerCase());
+    if (statement === undefined) return problemResponse(notFound(`no registered statement has entry ID ${id}`));
+    return new Response(statement, { status: 200, headers: { 'content-type': COSE } });
+  });
+
+  // Paging through the log, for auditors who replay it.
+  app.get('/entries', async (c) => {
+    const from = integer(c.req.query('from') ?? '0');
+    const limit = integer(c.req.query('limit') ?? '100');
+    if (from === undefined || limit === undefined || limit < 1 || limit > MAX_ENTRIES_PER_READ) {
+      return problemResponse(malformed(`from is a leaf index and limit is 1 to ${MAX_ENTRIES_PER_READ}`));
+    }
+    const size = service.log.size;
+    const entries = from >= size ? [] : await service.log.entries(from, Math.min(limit, size - from));
+    return c.json({
+      treeSize: size,
+      from,
+      entries: entries.map((entry, i) => ({ index: from + i, id: toHex(hashLeaf(entry)), statement: Buffer.from(entry).toString('base64url') })),
+      ...(from + entries.length < size ? { next: from + entries.length } : {}),
+    });
+  });
+
+  // SCRAPI: the service's keys, current and retired, as a COSE_KeySet; one by kid (base64url).
+  app.get('/.well-known/scitt-keys', () => new Response(service.keySet(), { headers: { 'content-type': 'application/cbor' } }));
+  app.get('/.well-known/scitt-keys/:kid', (c) => {
+    const kid = c.req.param('kid');
+    const bytes = /^[A-Za-z0-9_-]{1,128}$/.test(kid) ? Buffer.from(kid, 'base64url') : undefined;
+    const key = bytes === undefined ? undefined : service.key(bytes);
+    if (key === undefined) return problemResponse({ status: 404, title: 'No such key', detail: 'No key could be found for this kid value' });
+    return new Response(key, { headers: { 'content-type': 'application/cbor' } });
+  });
+
+  // C2SP tlog-checkpoint and tlog-tiles, for monitors and witnesses.
+  app.get('/checkpoint', () =>
+    new Response(service.checkpoint(), { headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' } }),
+  );
+  app.get('/tile/*', async (c) => {
+    const path = new URL(c.req.url).pathname.slice(1);
+    const parsed = tiles.parseTilePath(path);
+    if (parsed === undefined) return problemResponse(notFound('not a tile path (tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>])'));
+    const bytes =
+      parsed.kind === 'tile'
+        ? await service.log.tile(parsed.tile.level, parsed.tile.index, parsed.width)
+        : await service.log.entryBundle(parsed.index, parsed.width);
+    if (bytes === undefined) return problemResponse(notFound(`${path} does not exist at tree size ${service.log.size}`));
+    // A tile at a given width never changes: the bytes are fixed by the log's history.
+    return new Response(bytes, { headers: { 'content-type': 'application/octet-stream', 'cache-control': IMMUTABLE } });
+  });
+
+  app.get('/proofs/consistency', async (c) => {
+    const from = integer(c.req.query('from') ?? '');
+    const toText = c.req.query('to');
+    const to = toText === undefined ? service.log.size : integer(toText);
+    if (from === undefined || to === undefined || from < 1 || from > to) {
+      return problemResponse(malformed('from and to are tree sizes with 1 <= from <= to'));
+    }
+    if (to > service.log.size) return problemResponse(notFound(`the log has no checkpoint at size ${to} yet (it is at ${service.log.size})`));
+    const receipt = await service.consistencyReceipt(from, to);
+    if (receipt === undefined) return problemResponse(notFound(`no checkpoint was signed at size ${to}; use a size /checkpoint has shown`));
+    return new Response(receipt, { headers: { 'content-type': COSE } });
+  });
+
+  return app;
+}
+
+function entryUrl(c: Context, entryId: string): string {
+  return new URL(`/entries/${entryId}`, c.req.url).href;
+}
+
+/** The media type of a Content-Type header, lower-cased, parameters (cose-type=…) dropped. */
+function mediaType(header: string | undefined): string | undefined {
+  return header?.split(';', 1)[0]?.trim().toLowerCase();
+}
+
+function integer(text: string): number | undefined {
+  return /^(0|[1-9][0-9]{0,15})$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined;
+}
+
+function unavailable(): Problem {
+  return { status: 503, title: 'Service Unavailable', detail: 'the service is starting or stopping; retry shortly', retryAfter: 2 };
+}

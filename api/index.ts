@@ -1,0 +1,17 @@
+// api/: the transparency service over HTTP. The service (registration, receipts, read API) is
+// usable without HTTP; createApp puts SCRAPI and the monitor routes over it; startServer runs it.
+export { type AppOptions, createApp } from './app.js';
+export { type CheckpointSignatures, checkpointSignatures, receiptHead, serviceCheckpointSigner } from './checkpoints.js';
+export { ServiceError, type ServiceErrorCode } from './errors.js';
+export { type KeySources, loadServiceKeys, type ServiceKeys, updateKeyring } from './keys.js';
+export { PROBLEM_MEDIA_TYPE, type Problem, problemFor, problemResponse } from './problems.js';
+export { type RunningServer, type ServerOptions, startServer } from './server.js';
+export {
+  type AdmissionPolicy,
+  canonicalJson,
+  type EntryState,
+  parseEntryId,
+  type Registration,
+  type ServiceOptions,
+  TransparencyService,
+} from './service.js';

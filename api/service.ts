@@ -1,0 +1,266 @@
+// The transparency service without HTTP: registration under the policy, receipts, transparent
+// statements, keys and the read API for monitors, over one Merkle log. The HTTP layer (app.ts)
+// only translates requests and problems; every rule lives here or below.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type AppendResult,
+  LevelDbStorage,
+  LogError,
+  MerkleLog,
+  type SequencerOptions,
+  type SignedTreeHead,
+} from '../log/index.js';
+import {
+  attachReceipts,
+  consistencyReceipt,
+  type CoseKey,
+  coseKeyThumbprint,
+  encodeCoseKey,
+  encodeCoseKeySet,
+  inclusionReceipt,
+  registeredStatement,
+  signStatement,
+} from '../receipts/index.js';
+import { bytesEqual, fromHex, toHex } from '../util/index.js';
+import { checkpointSignatures, receiptHead, serviceCheckpointSigner } from './checkpoints.js';
+import { ServiceError } from './errors.js';
+import { type ServiceKeys, updateKeyring } from './keys.js';
+
+/** What the service needs of a registration policy (statements/ provides it). */
+export interface AdmissionPolicy {
+  /** Admits a signed statement, or throws a typed error naming the rule that refused it. */
+  admit(statement: Uint8Array, context?: { now?: Date }): unknown;
+  /** SHA-256 (hex) of the policy's canonical description: changes exactly when the policy does. */
+  readonly digest: string;
+  /** The policy as data, registered in the log as a signed statement when it changes. */
+  readonly description: unknown;
+  /** True for the open development policy. */
+  readonly open: boolean;
+}
+
+export interface ServiceOptions {
+  /** The log (LevelDB), the key ring and the policy record live here. */
+  readonly dataDir: string;
+  readonly keys: ServiceKeys;
+  /** The service's identity in receipts (iss): its public URL. */
+  readonly issuer: string;
+  /** The log's identity: the C2SP checkpoint origin and the receipts' subject. */
+  readonly origin: string;
+  readonly policy: AdmissionPolicy;
+  /** How long a registration waits for its receipt before answering 303 (default 1000 ms). */
+  readonly receiptWaitMs?: number;
+  readonly sequencer?: SequencerOptions;
+  readonly clock?: () => number;
+}
+
+/** The outcome of a registration: the receipt, or an entry id to poll while it is pending. */
+export type Registration =
+  | { readonly status: 'registered'; readonly entryId: string; readonly receipt: Uint8Array; readonly index: number; readonly treeSize: number }
+  | { readonly status: 'pending'; readonly entryId: string };
+
+export type EntryState =
+  | { readonly status: 'registered'; readonly receipt: Uint8Array; readonly index: number; readonly treeSize: number }
+  | { readonly status: 'pending' }
+  | { readonly status: 'unknown' };
+
+const POLICY_RECORD = 'registration-policy.json';
+const POLICY_CONTENT_TYPE = 'application/vnd.atlog.registration-policy+json';
+
+export class TransparencyService {
+  private accepting = true;
+  private readonly keySetBytes: Uint8Array;
+
+  private constructor(
+    readonly log: MerkleLog,
+    private readonly options: ServiceOptions,
+    private readonly keyring: readonly CoseKey[],
+    /** The entry id of the policy statement in force. */
+    readonly policyEntryId: string,
+  ) {
+    this.keySetBytes = encodeCoseKeySet(keyring);
+  }
+
+  static async open(options: ServiceOptions): Promise<TransparencyService> {
+    const keyring = updateKeyring(options.dataDir, options.keys.receiptKey);
+    const log = await MerkleLog.open({
+      storage: await LevelDbStorage.open(join(options.dataDir, 'log')),
+      signer: serviceCheckpointSigner({
+        origin: options.origin,
+        checkpointKey: options.keys.checkpointKey,
+        receiptKey: options.keys.receiptKey,
+        identity: { issuer: options.issuer, subject: options.origin },
+      }),
+      ...(options.sequencer === undefined ? {} : { sequencer: options.sequencer }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
+    try {
+      const policyEntryId = await registerPolicy(log, options);
+      return new TransparencyService(log, options, keyring, policyEntryId);
+    } catch (error) {
+      await log.close();
+      throw error;
+    }
+  }
+
+  /** False once the service has begun to stop. */
+  get ready(): boolean {
+    return this.accepting;
+  }
+
+  get policy(): AdmissionPolicy {
+    return this.options.policy;
+  }
+
+  /**
+   * Registers a signed statement: the policy first (SCRAPI: before any other processing), then the
+   * log, whose entry is the statement with its unprotected header emptied. Waits up to
+   * `receiptWaitMs` for the receipt; a statement already registered gets its existing entry.
+   */
+  async register(statement: Uint8Array): Promise<Registration> {
+    if (!this.accepting) throw new ServiceError('NOT_READY', 'the service is stopping');
+    this.options.policy.admit(statement, { now: new Date(this.now()) });
+    const submission = this.log.submit(registeredStatement(statement));
+    const entryId = toHex(submission.leafHash);
+    const waited = await settleWithin(submission.result, this.options.receiptWaitMs ?? 1000);
+    if (waited === undefined) return { status: 'pending', entryId };
+    const { index, treeSize } = waited;
+    return { status: 'registered', entryId, index, treeSize, receipt: await this.receipt(index, treeSize) };
+  }
+
+  /** Where a registration stands: its receipt under the latest checkpoint, pending, or unknown. */
+  async entry(entryId: string): Promise<EntryState> {
+    const leafHash = parseEntryId(entryId);
+    const index = await this.log.indexOf(leafHash);
+    if (index === undefined) return this.log.isPending(leafHash) ? { status: 'pending' } : { status: 'unknown' };
+    const treeSize = this.log.size;
+    return { status: 'registered', index, treeSize, receipt: await this.receipt(index, treeSize) };
+  }
+
+  /** The transparent statement: the registered statement with its receipt in label 394. */
+  async transparentStatement(entryId: string): Promise<Uint8Array | undefined> {
+    const state = await this.entry(entryId);
+    if (state.status !== 'registered') return undefined;
+    return attachReceipts(await this.log.entry(state.index), [state.receipt]);
+  }
+
+  /** The inclusion receipt of entry `index` under the checkpoint of `treeSize`. */
+  async receipt(index: number, treeSize: number): Promise<Uint8Array> {
+    const head = await this.signedHead(treeSize);
+    const path = await this.log.inclusionProof(index, treeSize);
+    return inclusionReceipt(receiptHead(head), { treeSize, leafIndex: index, path });
+  }
+
+  /** A consistency receipt from `from` to the checkpoint at `to` (default: the latest). */
+  async consistencyReceipt(from: number, to = this.log.size): Promise<Uint8Array | undefined> {
+    const head = to === this.log.size ? this.log.latestCheckpoint : await this.log.checkpoint(to);
+    if (head === undefined) return undefined;
+    const path = await this.log.consistencyProof(from, to);
+    return consistencyReceipt(receiptHead(head), { treeSize1: from, treeSize2: to, path });
+  }
+
+  /** The C2SP checkpoint note of the latest checkpoint. */
+  checkpoint(): Uint8Array {
+    return checkpointSignatures(this.log.latestCheckpoint).note;
+  }
+
+  /** The COSE_KeySet of every receipt key this log has signed with, current first. */
+  keySet(): Uint8Array {
+    return this.keySetBytes;
+  }
+
+  /** One receipt key by its kid (the RFC 9679 thumbprint). */
+  key(kid: Uint8Array): Uint8Array | undefined {
+    const key = this.keyring.find((k) => bytesEqual(k.kid ?? coseKeyThumbprint(k), kid));
+    return key === undefined ? undefined : encodeCoseKey(key);
+  }
+
+  /**
+   * Stops taking registrations, integrates everything already accepted, and closes the log:
+   * nothing is acknowledged that is not durably written.
+   */
+  async close(): Promise<void> {
+    this.accepting = false;
+    await this.log.close();
+  }
+
+  private async signedHead(treeSize: number): Promise<SignedTreeHead> {
+    const latest = this.log.latestCheckpoint;
+    if (treeSize === latest.size) return latest;
+    const head = await this.log.checkpoint(treeSize);
+    if (head === undefined) throw new LogError('TREE_SIZE_OUT_OF_RANGE', `no checkpoint was signed at tree size ${treeSize}`);
+    return head;
+  }
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+}
+
+/** An entry id is the leaf hash, 64 hex digits. */
+export function parseEntryId(entryId: string): Uint8Array {
+  const bytes = entryId.length === 64 ? fromHex(entryId) : undefined;
+  if (bytes === undefined) throw new LogError('INVALID_ARGUMENT', 'an entry id is 64 hexadecimal digits (the entry’s leaf hash)');
+  return bytes;
+}
+
+/** The promise's value if it settles within `ms`; undefined if it does not (it keeps running). */
+async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+    // A registration that outlives its request must not become an unhandled rejection.
+    promise.catch(() => {});
+  }
+}
+
+/**
+ * SCITT asks that the registration policy itself be transparent: when the policy's digest differs
+ * from the one last registered, the service signs the policy as a statement and logs it before
+ * taking any registration. The record of what was registered is kept beside the log.
+ */
+async function registerPolicy(log: MerkleLog, options: ServiceOptions): Promise<string> {
+  const path = join(options.dataDir, POLICY_RECORD);
+  const record = existsSync(path) ? readPolicyRecord(path) : undefined;
+  if (record?.digest === options.policy.digest) return record.entryId;
+  const payload = new TextEncoder().encode(canonicalJson(options.policy.description));
+  const statement = signStatement({
+    key: options.keys.receiptKey,
+    iss: options.issuer,
+    sub: 'registration-policy',
+    iat: Math.floor((options.clock ?? Date.now)() / 1000),
+    contentType: POLICY_CONTENT_TYPE,
+    payload,
+  });
+  const result: AppendResult = await log.append(registeredStatement(statement));
+  const entryId = toHex(result.leafHash);
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify({ digest: options.policy.digest, entryId, index: result.index }));
+  renameSync(temporary, path);
+  return entryId;
+}
+
+function readPolicyRecord(path: string): { digest: string; entryId: string } | undefined {
+  try {
+    const record = JSON.parse(readFileSync(path, 'utf8')) as { digest?: unknown; entryId?: unknown };
+    return typeof record.digest === 'string' && typeof record.entryId === 'string' ? { digest: record.digest, entryId: record.entryId } : undefined;
+  } catch {
+    // An unreadable record only means the policy is registered again: harmless.
+    return undefined;
+  }
+}
+
+/** JSON with object keys sorted and no whitespace: one encoding per value. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
