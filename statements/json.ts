@@ -1,0 +1,177 @@
+// Strict JSON in and canonical JSON out. JSON.parse takes the last of two equal member names
+// silently and nests without limit; a policy file or a did:jwk key read that way could mean two
+// things to two readers. So input is parsed here: RFC 8259 grammar only, no duplicate names, no
+// lone surrogates, bounded depth and length. Output (the policy description, which is signed and
+// hashed) is canonical: members sorted, no whitespace, integers only, so equal data gives equal
+// bytes whatever order it was configured in.
+
+/** Why a text is not strict JSON, and where (a character offset, never the text itself). */
+export class JsonSyntaxError extends Error {
+  readonly offset: number;
+  constructor(reason: string, offset: number) {
+    super(`${reason} at character ${offset}`);
+    this.name = 'JsonSyntaxError';
+    this.offset = offset;
+  }
+}
+
+export interface StrictJsonLimits {
+  /** Most characters. */
+  readonly maxLength: number;
+  /** Deepest nesting of arrays and objects (the top-level value is depth 1). */
+  readonly maxDepth: number;
+}
+
+// A string token: no raw control characters, only the escapes RFC 8259 defines.
+const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const WHITESPACE = /[ \t\n\r]*/y;
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Parses strict JSON (see the file comment). Objects come back as plain objects. */
+export function parseStrictJson(text: string, limits: StrictJsonLimits): unknown {
+  if (typeof text !== 'string') throw new JsonSyntaxError('not text', 0);
+  if (text.length > limits.maxLength) throw new JsonSyntaxError(`longer than ${limits.maxLength} characters`, limits.maxLength);
+  const parser = new Parser(text, limits.maxDepth);
+  parser.skipWhitespace();
+  const value = parser.value(1);
+  parser.skipWhitespace();
+  if (parser.at < text.length) throw new JsonSyntaxError('unexpected text after the value', parser.at);
+  return value;
+}
+
+class Parser {
+  at = 0;
+  constructor(
+    readonly text: string,
+    readonly maxDepth: number,
+  ) {}
+
+  skipWhitespace(): void {
+    WHITESPACE.lastIndex = this.at;
+    WHITESPACE.exec(this.text);
+    this.at = WHITESPACE.lastIndex;
+  }
+
+  value(depth: number): unknown {
+    const c = this.text[this.at];
+    if (c === '{' || c === '[') {
+      if (depth > this.maxDepth) throw new JsonSyntaxError(`nested deeper than ${this.maxDepth} levels`, this.at);
+      return c === '{' ? this.object(depth) : this.array(depth);
+    }
+    if (c === '"') return this.string();
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
+    for (const [word, value] of LITERALS) {
+      if (this.text.startsWith(word, this.at)) {
+        this.at += word.length;
+        return value;
+      }
+    }
+    throw new JsonSyntaxError(c === undefined ? 'unexpected end of text' : 'unexpected character', this.at);
+  }
+
+  object(depth: number): Record<string, unknown> {
+    const object: Record<string, unknown> = {};
+    const names = new Set<string>();
+    this.at++; // {
+    this.skipWhitespace();
+    if (this.text[this.at] === '}') {
+      this.at++;
+      return object;
+    }
+    for (;;) {
+      if (this.text[this.at] !== '"') throw new JsonSyntaxError('expected a member name', this.at);
+      const nameAt = this.at;
+      const name = this.string();
+      if (names.has(name)) throw new JsonSyntaxError('a member name appears twice in one object', nameAt);
+      names.add(name);
+      this.skipWhitespace();
+      this.expect(':');
+      this.skipWhitespace();
+      // defineProperty, not assignment: a member named "__proto__" stays a member.
+      Object.defineProperty(object, name, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+      this.skipWhitespace();
+      if (this.text[this.at] === '}') {
+        this.at++;
+        return object;
+      }
+      this.expect(',');
+      this.skipWhitespace();
+    }
+  }
+
+  array(depth: number): unknown[] {
+    const array: unknown[] = [];
+    this.at++; // [
+    this.skipWhitespace();
+    if (this.text[this.at] === ']') {
+      this.at++;
+      return array;
+    }
+    for (;;) {
+      array.push(this.value(depth + 1));
+      this.skipWhitespace();
+      if (this.text[this.at] === ']') {
+        this.at++;
+        return array;
+      }
+      this.expect(',');
+      this.skipWhitespace();
+    }
+  }
+
+  string(): string {
+    STRING.lastIndex = this.at;
+    const match = STRING.exec(this.text);
+    if (match === null) throw new JsonSyntaxError('malformed string', this.at);
+    const value = JSON.parse(match[0]) as string;
+    if (LONE_SURROGATE.test(value)) throw new JsonSyntaxError('a string holds a lone surrogate', this.at);
+    this.at = STRING.lastIndex;
+    return value;
+  }
+
+  number(): number {
+    NUMBER.lastIndex = this.at;
+    const match = NUMBER.exec(this.text);
+    if (match === null) throw new JsonSyntaxError('malformed number', this.at);
+    const value = Number(match[0]);
+    if (!Number.isFinite(value)) throw new JsonSyntaxError('a number out of range', this.at);
+    this.at = NUMBER.lastIndex;
+    return value;
+  }
+
+  expect(c: string): void {
+    if (this.text[this.at] !== c) throw new JsonSyntaxError(`expected "${c}"`, this.at);
+    this.at++;
+  }
+}
+
+const LITERALS: readonly (readonly [string, unknown])[] = [
+  ['true', true],
+  ['false', false],
+  ['null', null],
+];
+
+/** JSON data the canonical encoder accepts: no floats, no undefined, plain objects only. */
+export type CanonicalJson = null | boolean | number | string | readonly CanonicalJson[] | { readonly [name: string]: CanonicalJson };
+
+/**
+ * Canonical JSON: object members sorted by name (UTF-16 code units, as RFC 8785), no whitespace,
+ * strings as JSON.stringify writes them, numbers safe integers only. For integers and strings
+ * this is RFC 8785 (JCS) output, so any JCS implementation reproduces the bytes.
+ */
+export function canonicalJson(value: CanonicalJson): string {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new TypeError('canonical JSON holds safe integers only');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${(value as readonly CanonicalJson[]).map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object') {
+    const object = value as { readonly [name: string]: CanonicalJson };
+    const names = Object.keys(object).sort();
+    return `{${names.map((name) => `${JSON.stringify(name)}:${canonicalJson(object[name] as CanonicalJson)}`).join(',')}}`;
+  }
+  throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
+}
