@@ -2,8 +2,10 @@
 // COSE_Sign1 with the issuer's CWT claims, a key id (the key's thumbprint, a given kid, or an
 // x5chain), and optionally as a COSE hash envelope (RFC 9995).
 
+import { createPublicKey } from 'node:crypto';
 import type { Command } from 'commander';
 import { CoseAlgorithm, coseKeyThumbprint, keyAlgorithm, signStatement } from '../../receipts/index.js';
+import { didJwkFor } from '../../statements/index.js';
 import { toHex } from '../../util/index.js';
 import { CliError, about, usageError } from '../errors.js';
 import { formatSize, quoted, safeText } from '../format.js';
@@ -42,7 +44,11 @@ export const sign: CliCommand = {
       )
       .argument('<payload>', 'the payload file, or - to read stdin')
       .requiredOption('--key <file>', 'the private key: PKCS#8 PEM (as atlog keygen writes it) or a JWK with d')
-      .requiredOption('--iss <issuer>', 'CWT iss: who makes the statement (URI-like, e.g. https://… or did:…, with --x5chain)', parseText(8192, 'iss'))
+      .requiredOption(
+        '--iss <issuer>',
+        'CWT iss: who makes the statement (URI-like, e.g. https://… or did:…, with --x5chain); the word did:jwk makes it the did:jwk of --key',
+        parseText(8192, 'iss'),
+      )
       .requiredOption('--sub <subject>', 'CWT sub: what the statement is about', parseText(8192, 'sub'))
       .requiredOption(
         '--content-type <type>',
@@ -80,6 +86,8 @@ export const sign: CliCommand = {
           leafSubject = subjectOf(leaf);
         }
         const kid = options.kid === undefined ? undefined : new TextEncoder().encode(options.kid);
+        // `--iss did:jwk`: the issuer is the key itself, as the open development policy admits.
+        const iss = options.iss === 'did:jwk' ? didJwkFor(createPublicKey(key)) : options.iss;
         const maxPayload = options.hashEnvelope === true ? LIMITS.preimage : LIMITS.payload;
         const payload = await readInput(ctx, payloadPath, 'payload', maxPayload);
         const iat = options.iat ?? Math.floor(ctx.now().getTime() / 1000);
@@ -87,7 +95,7 @@ export const sign: CliCommand = {
         const statement = about('cannot sign', () =>
           signStatement({
             key,
-            iss: options.iss,
+            iss,
             sub: options.sub,
             iat,
             payload,
@@ -109,7 +117,7 @@ export const sign: CliCommand = {
         const envelope = options.hashEnvelope === true ? `, hash envelope (sha-256 of ${payload.length} bytes)` : '';
         ctx.io.stdout.write(
           `wrote ${shownPath(options.out)} (${statement.length} bytes): ${ALGORITHM_NAMES.get(alg) ?? alg} signed statement, ` +
-            `iss ${safeText(options.iss, 120)}, sub ${safeText(options.sub, 120)}, ${keyId}${envelope}\n`,
+            `iss ${safeText(iss, 120)}, sub ${safeText(options.sub, 120)}, ${keyId}${envelope}\n`,
         );
         if (statement.length > MAX_LOG_ENTRY) {
           ctx.io.stderr.write(
