@@ -6,6 +6,10 @@ import { MAX_ENTRIES_PER_READ, tiles } from '../log/index.js';
 import { hashLeaf } from '../log/tree/index.js';
 import { toHex } from '../util/index.js';
 import { readBody } from './body.js';
+import { healthRoutes } from './health.js';
+import { type Logger, logFailure, noteRequest, observeRequests } from './logging.js';
+import { metricsRoute } from './metrics.js';
+import { openApiRoute } from './openapi.js';
 import { invalidLocator, malformed, notFound, type Problem, problemFor, problemResponse } from './problems.js';
 import type { TransparencyService } from './service.js';
 
@@ -16,6 +20,8 @@ export interface AppOptions {
   readonly bodyTimeoutMs?: number;
   /** Retry-After for a pending registration, in seconds (default 1). */
   readonly retryAfterSeconds?: number;
+  /** Where request lines go (default: the service's logger). */
+  readonly logger?: Logger;
 }
 
 const COSE = 'application/cose';
@@ -28,8 +34,22 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
   const bodyTimeout = options.bodyTimeoutMs ?? 10_000;
   const retryAfter = String(options.retryAfterSeconds ?? 1);
   const app = new Hono();
+  const logger = options.logger ?? service.logger;
 
-  app.onError((error) => problemResponse(problemFor(error)));
+  // Operations (logging.ts, metrics.ts, health.ts, openapi.ts).
+  app.onError((error, c) => {
+    const problem = problemFor(error);
+    noteRequest(c, { error });
+    logFailure(logger, c, error, problem.status);
+    return problemResponse(problem);
+  });
+  // Every request is counted and logged, those the gate refuses too.
+  app.use(observeRequests({ logger, metrics: service.metrics }));
+  // Registered ahead of the gate: liveness, readiness and metrics are answered while stopping.
+  healthRoutes(app, service);
+  metricsRoute(app, service.metrics);
+  openApiRoute(app);
+
   // Starting or stopping: the log may be closed, so answer nothing but 503.
   app.use(async (c, next) => {
     if (!service.ready) return problemResponse(unavailable());
@@ -45,6 +65,7 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
     }
     const read = await readBody(c.req.raw, maxBody, bodyTimeout);
     if (!read.ok) return problemResponse(read.problem);
+    noteRequest(c, { bytesIn: read.body.length });
     const registration = await service.register(read.body);
     const location = entryUrl(c, registration.entryId);
     if (registration.status === 'pending') {

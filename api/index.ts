@@ -3,12 +3,21 @@
 export { type AppOptions, createApp } from './app.js';
 export { type CheckpointSignatures, checkpointSignatures, receiptHead, serviceCheckpointSigner } from './checkpoints.js';
 export { ServiceError, type ServiceErrorCode } from './errors.js';
+export { healthRoutes, type Liveness, liveness, type Readiness, readiness } from './health.js';
 export { type KeySources, loadServiceKeys, type ServiceKeys, updateKeyring } from './keys.js';
+export { createLogger, type Logger, type LoggerOptions, silentLogger } from './logging.js';
+export {
+  type MetricsOptions,
+  type MetricsSource,
+  REGISTRATION_OUTCOMES,
+  type RegistrationOutcome,
+  registrationOutcome,
+  ServiceMetrics,
+} from './metrics.js';
+export { API_VERSION, openApiDocument, openApiPath } from './openapi.js';
 export { PROBLEM_MEDIA_TYPE, type Problem, problemFor, problemResponse } from './problems.js';
 export { type RunningServer, type ServerOptions, startServer } from './server.js';
 export {
-  type AdmissionPolicy,
-  canonicalJson,
   type EntryState,
   parseEntryId,
   type Registration,

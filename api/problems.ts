@@ -46,6 +46,8 @@ export function problemFor(error: unknown): Problem {
   switch (code) {
     case 'QUEUE_FULL':
       return { status: 429, title: 'Too Many Requests', detail: error.message, retryAfter: 1 };
+    case 'NOT_READY':
+      return { status: 503, title: 'Service Unavailable', detail: 'the service is starting or stopping; retry shortly', retryAfter: 2 };
     case 'LOG_CLOSED':
     case 'STORAGE_FAILURE':
     case 'SIGNER_FAILURE':

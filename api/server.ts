@@ -1,9 +1,12 @@
 // The service on a real HTTP server (@hono/node-server), with timeouts against slow clients and a
 // shutdown that finishes what it accepted and acknowledges nothing it has not written.
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Server, ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
 import { type AppOptions, createApp } from './app.js';
+import type { Logger } from './logging.js';
+import { secondsSince } from './metrics.js';
+import { type Problem, problemResponse } from './problems.js';
 import type { TransparencyService } from './service.js';
 
 export interface ServerOptions extends AppOptions {
@@ -13,6 +16,8 @@ export interface ServerOptions extends AppOptions {
   readonly requestTimeoutMs?: number;
   /** How long shutdown waits for open connections before closing them (default 5 s). */
   readonly shutdownGraceMs?: number;
+  /** Where the server logs start and shutdown (default: the service's logger). */
+  readonly logger?: Logger;
 }
 
 export interface RunningServer {
@@ -24,30 +29,83 @@ export interface RunningServer {
 }
 
 export async function startServer(service: TransparencyService, options: ServerOptions): Promise<RunningServer> {
-  const app = createApp(service, options);
+  const logger = options.logger ?? service.logger;
+  const app = createApp(service, { ...options, logger });
   const server = await new Promise<Server>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname }, () => resolve(started as Server)) as Server;
+    // Node checks requestTimeout and headersTimeout only every connectionsCheckingInterval
+    // (default 30 s): check every second, or a slow-headers client holds a socket 30 s longer.
+    const serverOptions = { connectionsCheckingInterval: 1_000 };
+    const started = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname, serverOptions }, () =>
+      resolve(started as Server),
+    ) as Server;
     started.once('error', reject);
   });
   server.requestTimeout = options.requestTimeoutMs ?? 30_000;
   server.headersTimeout = Math.min(10_000, server.requestTimeout);
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = 64;
+  // --- operations: requests node refuses before the app sees them get problem details too ---
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
+  // --- end operations ---
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url, treeSize: service.log.size }, 'listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      const started = process.hrtime.bigint();
+      logger.info('shutdown: refusing new connections and registrations, finishing those accepted');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // The log integrates and writes everything already accepted before it closes, so every
       // registration in flight gets its receipt (or its 303); new requests get 503.
       await service.close();
-      const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 5_000);
+      logger.info({ treeSize: service.log.size }, 'shutdown: everything accepted is written; closing connections');
+      const grace = setTimeout(() => {
+        logger.warn('shutdown: grace period over, closing the connections still open');
+        server.closeAllConnections();
+      }, options.shutdownGraceMs ?? 5_000);
       server.closeIdleConnections();
       await closed;
       clearTimeout(grace);
+      logger.info({ durationMs: Math.round(secondsSince(started) * 1000) }, 'shutdown: stopped');
     })());
-  return { url: `http://${host}:${address.port}`, server, close };
+  return { url, server, close };
+}
+
+/**
+ * Node's own answer to a request it cannot parse (headers too large, a broken request line, a
+ * request that took longer than requestTimeout) is a bare status line; this one is concise problem
+ * details like every other error, then the connection is closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  // Like node: answer only if nothing of a response has been sent on this connection yet.
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || (inFlight != null && inFlight.headersSent)) {
+    socket.destroy();
+    return;
+  }
+  const problem = clientErrorProblem(error.code);
+  const response = problemResponse({ ...problem, close: true });
+  void response.arrayBuffer().then((body) => {
+    if (!socket.writable) return void socket.destroy();
+    const headers = [...response.headers].map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const head = `HTTP/1.1 ${problem.status} ${problem.title}\r\n${headers}content-length: ${body.byteLength}\r\n\r\n`;
+    socket.end(Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body)]), () => socket.destroy());
+  });
+}
+
+function clientErrorProblem(code: string | undefined): Problem {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, title: 'Request Header Fields Too Large', detail: 'the request headers are larger than the server accepts' };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return { status: 413, title: 'Payload Too Large', detail: 'the chunk extensions are larger than the server accepts' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, title: 'Request Timeout', detail: 'the request did not arrive in time' };
+    default:
+      return { status: 400, title: 'Malformed request', detail: 'The request could not be parsed' };
+  }
 }

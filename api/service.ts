@@ -20,24 +20,14 @@ import {
   encodeCoseKeySet,
   inclusionReceipt,
   registeredStatement,
-  signStatement,
 } from '../receipts/index.js';
+import { policyStatement, type RegistrationPolicy } from '../statements/index.js';
 import { bytesEqual, fromHex, toHex } from '../util/index.js';
 import { checkpointSignatures, receiptHead, serviceCheckpointSigner } from './checkpoints.js';
 import { ServiceError } from './errors.js';
 import { type ServiceKeys, updateKeyring } from './keys.js';
-
-/** What the service needs of a registration policy (statements/ provides it). */
-export interface AdmissionPolicy {
-  /** Admits a signed statement, or throws a typed error naming the rule that refused it. */
-  admit(statement: Uint8Array, context?: { now?: Date }): unknown;
-  /** SHA-256 (hex) of the policy's canonical description: changes exactly when the policy does. */
-  readonly digest: string;
-  /** The policy as data, registered in the log as a signed statement when it changes. */
-  readonly description: unknown;
-  /** True for the open development policy. */
-  readonly open: boolean;
-}
+import { createLogger, type Logger } from './logging.js';
+import { type MetricsOptions, secondsSince, ServiceMetrics } from './metrics.js';
 
 export interface ServiceOptions {
   /** The log (LevelDB), the key ring and the policy record live here. */
@@ -47,11 +37,14 @@ export interface ServiceOptions {
   readonly issuer: string;
   /** The log's identity: the C2SP checkpoint origin and the receipts' subject. */
   readonly origin: string;
-  readonly policy: AdmissionPolicy;
+  readonly policy: RegistrationPolicy;
   /** How long a registration waits for its receipt before answering 303 (default 1000 ms). */
   readonly receiptWaitMs?: number;
   readonly sequencer?: SequencerOptions;
   readonly clock?: () => number;
+  /** Where the service logs (default: JSON lines on stdout, see logging.ts). */
+  readonly logger?: Logger;
+  readonly metrics?: MetricsOptions;
 }
 
 /** The outcome of a registration: the receipt, or an entry id to poll while it is pending. */
@@ -65,11 +58,14 @@ export type EntryState =
   | { readonly status: 'unknown' };
 
 const POLICY_RECORD = 'registration-policy.json';
-const POLICY_CONTENT_TYPE = 'application/vnd.atlog.registration-policy+json';
 
 export class TransparencyService {
   private accepting = true;
   private readonly keySetBytes: Uint8Array;
+  /** This instance's Prometheus registry and metrics (metrics.ts). */
+  readonly metrics: ServiceMetrics;
+  /** Registrations between the readiness check and their answer: close() lets them finish. */
+  private readonly registering = new Set<Promise<unknown>>();
 
   private constructor(
     readonly log: MerkleLog,
@@ -77,11 +73,14 @@ export class TransparencyService {
     private readonly keyring: readonly CoseKey[],
     /** The entry id of the policy statement in force. */
     readonly policyEntryId: string,
+    readonly logger: Logger,
   ) {
     this.keySetBytes = encodeCoseKeySet(keyring);
+    this.metrics = new ServiceMetrics({ queueDepth: () => log.queueDepth, treeSize: () => log.size }, options.metrics);
   }
 
   static async open(options: ServiceOptions): Promise<TransparencyService> {
+    const logger = options.logger ?? createLogger();
     const keyring = updateKeyring(options.dataDir, options.keys.receiptKey);
     const log = await MerkleLog.open({
       storage: await LevelDbStorage.open(join(options.dataDir, 'log')),
@@ -95,8 +94,12 @@ export class TransparencyService {
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     try {
-      const policyEntryId = await registerPolicy(log, options);
-      return new TransparencyService(log, options, keyring, policyEntryId);
+      const policyEntryId = await registerPolicy(log, options, logger);
+      logger.info(
+        { origin: options.origin, issuer: options.issuer, treeSize: log.size, policyDigest: options.policy.digest, policyEntryId, openPolicy: options.policy.open },
+        'service started',
+      );
+      return new TransparencyService(log, options, keyring, policyEntryId, logger);
     } catch (error) {
       await log.close();
       throw error;
@@ -108,7 +111,7 @@ export class TransparencyService {
     return this.accepting;
   }
 
-  get policy(): AdmissionPolicy {
+  get policy(): RegistrationPolicy {
     return this.options.policy;
   }
 
@@ -119,8 +122,26 @@ export class TransparencyService {
    */
   async register(statement: Uint8Array): Promise<Registration> {
     if (!this.accepting) throw new ServiceError('NOT_READY', 'the service is stopping');
+    // Tracked so that close() waits for the answer, receipt included, before closing the log.
+    const registration = this.admitAndSubmit(statement);
+    this.registering.add(registration);
+    try {
+      return await registration;
+    } finally {
+      this.registering.delete(registration);
+    }
+  }
+
+  private async admitAndSubmit(statement: Uint8Array): Promise<Registration> {
     this.options.policy.admit(statement, { now: new Date(this.now()) });
+    const accepted = process.hrtime.bigint();
     const submission = this.log.submit(registeredStatement(statement));
+    // Time to receipt, measured off the log's path: one reaction on the promise the sequencer
+    // resolves anyway, which also counts the registrations answered 303.
+    submission.result.then(
+      () => this.metrics.receipt(secondsSince(accepted)),
+      () => {},
+    );
     const entryId = toHex(submission.leafHash);
     const waited = await settleWithin(submission.result, this.options.receiptWaitMs ?? 1000);
     if (waited === undefined) return { status: 'pending', entryId };
@@ -181,7 +202,11 @@ export class TransparencyService {
    */
   async close(): Promise<void> {
     this.accepting = false;
+    // Registrations already admitted finish first (each waits at most receiptWaitMs), so none
+    // builds its receipt from a log that is closing under it; then the log integrates the rest.
+    await Promise.allSettled([...this.registering]);
     await this.log.close();
+    this.logger.info({ treeSize: this.log.size }, 'log closed');
   }
 
   private async signedHead(treeSize: number): Promise<SignedTreeHead> {
@@ -224,24 +249,21 @@ async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | und
  * from the one last registered, the service signs the policy as a statement and logs it before
  * taking any registration. The record of what was registered is kept beside the log.
  */
-async function registerPolicy(log: MerkleLog, options: ServiceOptions): Promise<string> {
+async function registerPolicy(log: MerkleLog, options: ServiceOptions, logger: Logger): Promise<string> {
   const path = join(options.dataDir, POLICY_RECORD);
   const record = existsSync(path) ? readPolicyRecord(path) : undefined;
   if (record?.digest === options.policy.digest) return record.entryId;
-  const payload = new TextEncoder().encode(canonicalJson(options.policy.description));
-  const statement = signStatement({
+  const statement = policyStatement(options.policy, {
     key: options.keys.receiptKey,
     iss: options.issuer,
-    sub: 'registration-policy',
-    iat: Math.floor((options.clock ?? Date.now)() / 1000),
-    contentType: POLICY_CONTENT_TYPE,
-    payload,
+    now: new Date((options.clock ?? Date.now)()),
   });
   const result: AppendResult = await log.append(registeredStatement(statement));
   const entryId = toHex(result.leafHash);
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, JSON.stringify({ digest: options.policy.digest, entryId, index: result.index }));
   renameSync(temporary, path);
+  logger.info({ policyDigest: options.policy.digest, entryId, index: result.index }, 'registration policy registered');
   return entryId;
 }
 
@@ -255,12 +277,3 @@ function readPolicyRecord(path: string): { digest: string; entryId: string } | u
   }
 }
 
-/** JSON with object keys sorted and no whitespace: one encoding per value. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}

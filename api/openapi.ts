@@ -1,0 +1,290 @@
+// The OpenAPI 3.1 description of the service: the JSON routes in full (their response shapes are
+// what api/openapi.test.ts checks the real responses against), and the binary SCRAPI and C2SP
+// routes with their media types and statuses, so a client generator or a reviewer sees the whole
+// surface in one place. Hand-written: the routes are few, and the binary bodies (COSE, CBOR,
+// signed notes, tiles) are specified elsewhere (RFC 9942, RFC 9943, SCRAPI, C2SP), not by a schema.
+import type { Hono } from 'hono';
+import { MAX_ENTRIES_PER_READ } from '../log/index.js';
+import { PROBLEM_MEDIA_TYPE } from './problems.js';
+
+type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+type JsonObject = { readonly [key: string]: Json };
+
+/** The version of this API description (not of the package): changes when a route or a shape does. */
+export const API_VERSION = '0.1.0';
+
+const COSE = 'application/cose';
+
+/** The hono route pattern as an OpenAPI path: `:id` becomes `{id}`, a trailing `*` `{tilePath}`. */
+export function openApiPath(route: string): string {
+  return route.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}').replace(/\/\*$/, '/{tilePath}');
+}
+
+const problem = (description: string): JsonObject => ({
+  description,
+  content: { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+const withRetryAfter = (response: JsonObject): JsonObject => ({
+  ...response,
+  headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } },
+});
+const binary = (mediaType: string, description: string): JsonObject => ({
+  description,
+  content: { [mediaType]: { schema: { type: 'string', contentMediaType: mediaType } } },
+});
+const json = (schema: string, description: string): JsonObject => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
+});
+const entryIdParameter: JsonObject = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'The entry id: the leaf hash, SHA-256(0x00 ‖ registered statement), 64 hexadecimal digits',
+  schema: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+};
+
+// Every route may meet these: the gate answers 503 while the service starts or stops, and an
+// unexpected failure is a 500 that says nothing of its internals.
+const COMMON: JsonObject = {
+  '500': problem('Internal Server Error: nothing was registered by this request'),
+  '503': withRetryAfter(problem('Service Unavailable: starting or stopping, or the log cannot write right now')),
+};
+
+export function openApiDocument(): JsonObject {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'atlog: the agent transparency log',
+      version: API_VERSION,
+      description:
+        'A SCITT transparency service (SCRAPI, draft-ietf-scitt-scrapi) with a C2SP tlog-checkpoint and tlog-tiles read API. ' +
+        `Every error is RFC 9290 concise problem details (${PROBLEM_MEDIA_TYPE}, {-1: title, -2: detail}).`,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    paths: {
+      '/healthz': {
+        get: {
+          summary: 'Liveness: the process answers',
+          operationId: 'liveness',
+          responses: { '200': json('Liveness', 'Alive (answered even while stopping)') },
+        },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: the service takes registrations',
+          operationId: 'readiness',
+          responses: {
+            '200': json('Readiness', 'Ready, with the last signed checkpoint'),
+            '503': withRetryAfter(problem('Starting or stopping')),
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          operationId: 'metrics',
+          responses: { '200': { description: 'Prometheus text format 0.0.4', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } } },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          summary: 'This document',
+          operationId: 'openapi',
+          responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
+        },
+      },
+      '/entries': {
+        post: {
+          summary: 'SCRAPI: register a signed statement',
+          operationId: 'registerStatement',
+          requestBody: {
+            required: true,
+            description: 'A COSE_Sign1 signed statement (RFC 9943); the cose-type parameter is accepted and ignored',
+            content: {
+              [COSE]: { schema: { type: 'string', contentMediaType: COSE } },
+              'application/scitt-statement+cose': { schema: { type: 'string', contentMediaType: 'application/scitt-statement+cose' } },
+            },
+          },
+          responses: {
+            '201': {
+              ...binary(COSE, 'Registered: the body is the receipt (RFC 9942), not the transparent statement'),
+              headers: { Location: { $ref: '#/components/headers/Location' } },
+            },
+            '303': {
+              description: 'Accepted, receipt not ready within the wait: poll Location',
+              headers: { Location: { $ref: '#/components/headers/Location' }, 'Retry-After': { $ref: '#/components/headers/Retry-After' } },
+            },
+            '400': problem('Malformed request, or refused by the registration policy ("Rejected", "Bad Signature Algorithm", "Payload Missing")'),
+            '408': problem('Request Timeout: the body did not arrive in time'),
+            '413': problem('Payload Too Large: answered from Content-Length before the body is read, or as soon as the limit is passed'),
+            '415': problem('Unsupported Media Type: send application/cose'),
+            '429': withRetryAfter(problem('Too Many Requests: the sequencer queue is full')),
+            ...COMMON,
+          },
+        },
+        get: {
+          summary: 'Page through the log’s entries (for auditors who replay it)',
+          operationId: 'listEntries',
+          parameters: [
+            { name: 'from', in: 'query', description: 'First leaf index (default 0)', schema: { type: 'integer', minimum: 0, default: 0 } },
+            {
+              name: 'limit',
+              in: 'query',
+              description: `Most entries returned (default 100)`,
+              schema: { type: 'integer', minimum: 1, maximum: MAX_ENTRIES_PER_READ, default: 100 },
+            },
+          ],
+          responses: { '200': json('EntriesPage', 'Entries under the last signed checkpoint'), '400': problem('Malformed request: bad from or limit'), ...COMMON },
+        },
+      },
+      '/entries/{id}': {
+        get: {
+          summary: 'SCRAPI: resolve a registration to a fresh receipt',
+          operationId: 'resolveReceipt',
+          parameters: [entryIdParameter],
+          responses: {
+            '200': { ...binary(COSE, 'The receipt under the latest checkpoint'), headers: { Location: { $ref: '#/components/headers/Location' } } },
+            '302': {
+              description: 'Still pending: retry after Retry-After',
+              headers: { Location: { $ref: '#/components/headers/Location' }, 'Retry-After': { $ref: '#/components/headers/Retry-After' } },
+            },
+            '400': problem('Invalid locator'),
+            '404': problem('Not Found'),
+            ...COMMON,
+          },
+        },
+      },
+      '/entries/{id}/statement': {
+        get: {
+          summary: 'The transparent statement: the registered statement with its receipt (label 394)',
+          operationId: 'transparentStatement',
+          parameters: [entryIdParameter],
+          responses: { '200': binary(COSE, 'The transparent statement'), '400': problem('Invalid locator'), '404': problem('Not Found'), ...COMMON },
+        },
+      },
+      '/.well-known/scitt-keys': {
+        get: {
+          summary: 'SCRAPI: the service’s receipt keys, current and retired',
+          operationId: 'keySet',
+          responses: { '200': binary('application/cbor', 'A COSE_KeySet'), ...COMMON },
+        },
+      },
+      '/.well-known/scitt-keys/{kid}': {
+        get: {
+          summary: 'SCRAPI: one receipt key by its kid',
+          operationId: 'key',
+          parameters: [
+            {
+              name: 'kid',
+              in: 'path',
+              required: true,
+              description: 'The kid (the RFC 9679 thumbprint), base64url without padding',
+              schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' },
+            },
+          ],
+          responses: { '200': binary('application/cbor', 'A COSE_Key'), '404': problem('No such key'), ...COMMON },
+        },
+      },
+      '/checkpoint': {
+        get: {
+          summary: 'C2SP tlog-checkpoint: the latest checkpoint as a signed note',
+          operationId: 'checkpoint',
+          responses: { '200': { description: 'A C2SP signed note', content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } }, ...COMMON },
+        },
+      },
+      '/tile/{tilePath}': {
+        get: {
+          summary: 'C2SP tlog-tiles: a hash tile (tile/<L>/<N>[.p/<W>]) or an entry bundle (tile/entries/<N>[.p/<W>])',
+          operationId: 'tile',
+          parameters: [
+            {
+              name: 'tilePath',
+              in: 'path',
+              required: true,
+              description: 'The rest of the tile path, several segments (e.g. 0/x001/234.p/17): C2SP tlog-tiles',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: { '200': binary('application/octet-stream', 'The tile or bundle (immutable at a given width)'), '404': problem('Not Found'), ...COMMON },
+        },
+      },
+      '/proofs/consistency': {
+        get: {
+          summary: 'A consistency receipt between two checkpoints',
+          operationId: 'consistencyReceipt',
+          parameters: [
+            { name: 'from', in: 'query', required: true, description: 'The older tree size (at least 1)', schema: { type: 'integer', minimum: 1 } },
+            { name: 'to', in: 'query', description: 'The newer tree size (default the latest)', schema: { type: 'integer', minimum: 1 } },
+          ],
+          responses: { '200': binary(COSE, 'A consistency receipt (RFC 9942, vdp -2)'), '400': problem('Malformed request'), '404': problem('Not Found'), ...COMMON },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        Liveness: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['status'],
+          properties: { status: { const: 'ok' } },
+        },
+        Readiness: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['status', 'treeSize', 'checkpoint'],
+          properties: {
+            status: { const: 'ready' },
+            treeSize: { type: 'integer', minimum: 0, description: 'Entries under the last signed checkpoint' },
+            checkpoint: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['size', 'timestamp'],
+              properties: {
+                size: { type: 'integer', minimum: 0 },
+                timestamp: { type: 'integer', description: 'When the checkpoint was signed, milliseconds since the epoch' },
+              },
+            },
+          },
+        },
+        EntriesPage: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['treeSize', 'from', 'entries'],
+          properties: {
+            treeSize: { type: 'integer', minimum: 0, description: 'Entries under the last signed checkpoint' },
+            from: { type: 'integer', minimum: 0 },
+            entries: { type: 'array', items: { $ref: '#/components/schemas/Entry' } },
+            next: { type: 'integer', minimum: 1, description: 'The from of the next page; absent on the last page' },
+          },
+        },
+        Entry: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['index', 'id', 'statement'],
+          properties: {
+            index: { type: 'integer', minimum: 0 },
+            id: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The entry id (leaf hash)' },
+            statement: { type: 'string', contentEncoding: 'base64url', description: 'The registered statement (unprotected header emptied), base64url without padding' },
+          },
+        },
+        Problem: {
+          type: 'object',
+          description: 'RFC 9290 concise problem details: a CBOR map with integer keys -1 (title) and -2 (detail)',
+          required: ['-1', '-2'],
+          properties: { '-1': { type: 'string', description: 'title' }, '-2': { type: 'string', description: 'detail' } },
+        },
+      },
+      headers: {
+        Location: { description: 'The entry’s URL, /entries/{id}', schema: { type: 'string', format: 'uri' } },
+        'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
+      },
+    },
+  };
+}
+
+/** Adds `GET /openapi.json`; the document is built once. */
+export function openApiRoute(app: Hono): void {
+  const body = JSON.stringify(openApiDocument());
+  app.get('/openapi.json', () => new Response(body, { headers: { 'content-type': 'application/json; charset=utf-8' } }));
+}
