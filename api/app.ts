@@ -35,6 +35,8 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
   const retryAfter = String(options.retryAfterSeconds ?? 1);
   const app = new Hono();
   const logger = options.logger ?? service.logger;
+  const basePath = new URL(service.issuer).pathname.replace(/\/$/, '');
+  const entryUrl = (_c: Context, entryId: string) => entryLocation(basePath, entryId);
 
   // Operations (logging.ts, metrics.ts, health.ts, openapi.ts).
   app.onError((error, c) => {
@@ -119,6 +121,10 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
     return new Response(key, { headers: { 'content-type': 'application/cbor' } });
   });
 
+  // The checkpoint key (Ed25519), for monitors: C2SP leaves its discovery open, and an ECDSA
+  // service's receipt keys in scitt-keys do not include it.
+  app.get('/.well-known/atlog-checkpoint-keys', () => new Response(service.checkpointKeySet(), { headers: { 'content-type': 'application/cbor' } }));
+
   // C2SP tlog-checkpoint and tlog-tiles, for monitors and witnesses.
   app.get('/checkpoint', () =>
     new Response(service.checkpoint(), { headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' } }),
@@ -152,8 +158,13 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
   return app;
 }
 
-function entryUrl(c: Context, entryId: string): string {
-  return new URL(`/entries/${entryId}`, c.req.url).href;
+/**
+ * Where an entry lives: a path-absolute reference under the service's public URL (RFC 9110 lets
+ * Location be relative). Never built from the request's Host header, which the client chooses;
+ * a client resolves it against the URL it used, whatever alias of the host that was.
+ */
+function entryLocation(basePath: string, entryId: string): string {
+  return `${basePath}/entries/${entryId}`;
 }
 
 /** The media type of a Content-Type header, lower-cased, parameters (cose-type=…) dropped. */

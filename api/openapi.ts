@@ -170,6 +170,13 @@ export function openApiDocument(): JsonObject {
           responses: { '200': binary('application/cbor', 'A COSE_KeySet'), ...COMMON },
         },
       },
+      '/.well-known/atlog-checkpoint-keys': {
+        get: {
+          summary: 'The Ed25519 key that signs the C2SP checkpoint notes, for monitors to discover (pin it after first use)',
+          operationId: 'checkpointKey',
+          responses: { '200': binary('application/cbor', 'A COSE_KeySet of one Ed25519 key'), ...COMMON },
+        },
+      },
       '/.well-known/scitt-keys/{kid}': {
         get: {
           summary: 'SCRAPI: one receipt key by its kid',

@@ -1,11 +1,13 @@
 // The transparency service without HTTP: registration under the policy, receipts, transparent
 // statements, keys and the read API for monitors, over one Merkle log. The HTTP layer (app.ts)
 // only translates requests and problems; every rule lives here or below.
+import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type AppendResult,
   LevelDbStorage,
+  noteVerifierKey,
   LogError,
   MerkleLog,
   type SequencerOptions,
@@ -15,6 +17,7 @@ import {
   attachReceipts,
   consistencyReceipt,
   type CoseKey,
+  coseKeyFromKeyObject,
   coseKeyThumbprint,
   encodeCoseKey,
   encodeCoseKeySet,
@@ -113,6 +116,29 @@ export class TransparencyService {
 
   get policy(): RegistrationPolicy {
     return this.options.policy;
+  }
+
+  /** The service's public URL: receipts' issuer, and the base of the URLs it hands out. */
+  get issuer(): string {
+    return this.options.issuer;
+  }
+
+  get origin(): string {
+    return this.options.origin;
+  }
+
+  /**
+   * The C2SP verifier key of the checkpoint notes (`<origin>+<key id>+<base64>`): what a monitor
+   * pins. Published beside the receipt keys, since an ECDSA service has a separate one.
+   */
+  checkpointVerifierKey(): string {
+    return noteVerifierKey(this.options.origin, createPublicKey(this.options.keys.checkpointKey));
+  }
+
+  /** The checkpoint key as a COSE_KeySet of one Ed25519 key, for discovery over HTTP. */
+  checkpointKeySet(): Uint8Array {
+    const publicKey = createPublicKey(this.options.keys.checkpointKey);
+    return encodeCoseKeySet([coseKeyFromKeyObject(publicKey, { kid: coseKeyThumbprint(publicKey) })]);
   }
 
   /**
