@@ -4,7 +4,10 @@
 import type { CliCommand } from '../program.js';
 import { inspect } from './inspect.js';
 import { keygen } from './keygen.js';
+import { monitor } from './monitor.js';
+import { register } from './register.js';
+import { serve } from './serve.js';
 import { sign } from './sign.js';
 import { verify } from './verify.js';
 
-export const COMMANDS: readonly CliCommand[] = Object.freeze([keygen, sign, verify, inspect]);
+export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor]);

@@ -1,0 +1,147 @@
+// atlog serve: the transparency service on an embedded LevelDB. With no configuration it is a
+// development service (a generated key, the open policy) and says so loudly; keys, issuer keys,
+// trust anchors and a policy file make it a real one.
+import { type AddressInfo, createServer } from 'node:net';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadServiceKeys, startServer, TransparencyService } from '../../api/index.js';
+import { policyFromOptions, type RegistrationPolicy } from '../../statements/index.js';
+import { usageError } from '../errors.js';
+import { safeText } from '../format.js';
+import type { Context } from '../io.js';
+import type { CliCommand } from '../program.js';
+
+interface ServeOptions {
+  readonly data: string;
+  readonly port: string;
+  readonly host: string;
+  readonly url?: string;
+  readonly origin?: string;
+  readonly config?: string;
+  readonly issuerKey: string[];
+  readonly trustAnchor: string[];
+  readonly serviceKey?: string;
+  readonly checkpointKey?: string;
+  readonly receiptWait: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export const serve: CliCommand = {
+  name: 'serve',
+  register(program: Command, ctx: Context): void {
+    program
+      .command('serve')
+      .summary('run the transparency service (SCRAPI over HTTP) on an embedded LevelDB')
+      .description(
+        'Run the transparency service. With no --config, --issuer-key or --trust-anchor it runs the open\n' +
+          'development policy (any issuer whose key the statement itself carries: an x5chain or a did:jwk\n' +
+          'issuer); with no --service-key (or ATLOG_SERVICE_KEY) it generates a development key in the data\n' +
+          'directory. Both are announced at start. SIGTERM or SIGINT stops it gracefully: everything accepted\n' +
+          'is written and answered before it exits.',
+      )
+      .option('--data <dir>', 'data directory: the log, the key ring, a development key', 'data')
+      .option('--port <n>', 'TCP port', '8080')
+      .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
+      .option('--url <url>', 'the public URL of the service, its issuer in receipts (default http://localhost:<port>)')
+      .option('--origin <origin>', 'the log’s checkpoint origin and receipt subject (default: host[:port] of --url)')
+      .option('--config <file>', 'registration policy (JSON; see statements/README.md)')
+      .option('--issuer-key <file>', 'trust this issuer public key (PEM, JWK or COSE_Key); repeatable', collect, [])
+      .option('--trust-anchor <file>', 'trust issuer certificate chains to this CA (PEM); repeatable', collect, [])
+      .option('--service-key <file>', 'the service signing key (PKCS#8 PEM; or the PEM in ATLOG_SERVICE_KEY)')
+      .option('--checkpoint-key <file>', 'an Ed25519 key for C2SP checkpoints, when the service key is ECDSA (or ATLOG_CHECKPOINT_KEY)')
+      .option('--receipt-wait <ms>', 'how long POST /entries waits for the receipt before answering 303', '1000')
+      .action(async (options: ServeOptions) => {
+        await run(options, ctx);
+      });
+  },
+};
+
+async function run(options: ServeOptions, ctx: Context): Promise<void> {
+  const requestedPort = integerOption(options.port, '--port', 0, 65_535);
+  const receiptWaitMs = integerOption(options.receiptWait, '--receipt-wait', 0, 60_000);
+  const dataDir = resolve(options.data);
+  const say = (line: string) => ctx.io.stderr.write(`atlog: ${line}\n`);
+
+  const policy = buildPolicy(options);
+  const keys = loadServiceKeys({
+    dataDir,
+    ...(options.serviceKey === undefined ? {} : { receiptKeyFile: options.serviceKey }),
+    ...(process.env.ATLOG_SERVICE_KEY === undefined ? {} : { receiptKeyPem: process.env.ATLOG_SERVICE_KEY }),
+    ...(options.checkpointKey === undefined ? {} : { checkpointKeyFile: options.checkpointKey }),
+    ...(process.env.ATLOG_CHECKPOINT_KEY === undefined ? {} : { checkpointKeyPem: process.env.ATLOG_CHECKPOINT_KEY }),
+  });
+  // The service's name (its URL and origin) is fixed before the log opens, so with --port 0 the
+  // port is bound first and the name taken from the port the system chose.
+  const port = requestedPort === 0 ? await freePort(options.host) : requestedPort;
+  const url = publicUrl(options.url ?? `http://localhost:${port}`);
+  const origin = options.origin ?? `${url.host}${url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')}`;
+  const service = await TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs });
+  const server = await startServer(service, { port, hostname: options.host });
+
+  if (keys.development) {
+    say(`WARNING: using a DEVELOPMENT service key, generated at ${safeText(keys.developmentKeyPath ?? dataDir, 200)}`);
+    say('         configure --service-key (or ATLOG_SERVICE_KEY) for anything but development');
+  }
+  if (policy.open) {
+    say('WARNING: the registration policy is OPEN (development): any issuer whose key the statement carries');
+    say('         (an x5chain or a did:jwk issuer) is admitted; give --issuer-key, --trust-anchor or --config');
+  }
+  say(`serving ${safeText(url.href, 200)} on ${server.url} (origin ${safeText(origin, 120)})`);
+  say(`log in ${safeText(dataDir, 200)}: ${service.log.size} entries; keys at ${server.url}/.well-known/scitt-keys, checkpoint at ${server.url}/checkpoint`);
+  say(`checkpoint verifier key (pin it in monitors): ${service.checkpointVerifierKey()}`);
+
+  await new Promise<void>((done) => {
+    const stop = (signal: NodeJS.Signals) => {
+      say(`${signal}: finishing accepted registrations, then stopping`);
+      server.close().then(done, (error: unknown) => {
+        say(`stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+        done();
+      });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  say('stopped; everything acknowledged is written');
+}
+
+/** The configured policy (file and flags combined), or the open development policy when none is. */
+function buildPolicy(options: ServeOptions): RegistrationPolicy {
+  return policyFromOptions({
+    ...(options.config === undefined ? {} : { policyFile: options.config }),
+    issuerKeys: options.issuerKey,
+    trustAnchors: options.trustAnchor,
+  });
+}
+
+/** A port the system has free on `host` now (bound, read, released). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+function integerOption(value: string, name: string, min: number, max: number): number {
+  const n = /^[0-9]{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) throw usageError(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function publicUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw usageError(`--url ${safeText(text, 200)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('--url must be http or https');
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw usageError('--url is the service’s base URL: no credentials, query or fragment');
+  }
+  return url;
+}
