@@ -75,6 +75,9 @@ export {
   importPrivateKeyPem,
   importPublicKeyPem,
   keyObjectFromCoseKey,
+  MAX_KEY_FILE_KID_BYTES,
+  type ReadPublicKeysOptions,
+  readPublicKeyFile,
 } from './keys.js';
 export {
   type CertificateThumbprint,

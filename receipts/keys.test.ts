@@ -21,6 +21,8 @@ import {
   importPrivateKeyPem,
   importPublicKeyPem,
   keyObjectFromCoseKey,
+  type KeyPair,
+  readPublicKeyFile,
 } from './keys.js';
 import { Curve, KeyLabel, KeyType } from './labels.js';
 import { signSign1, verifySign1 } from './sign1.js';
@@ -290,5 +292,50 @@ describe('remembered conversions', () => {
     // What coseKeyThumbprint returns is the caller's to keep: changing it changes nothing here.
     coseKeyThumbprint(b.publicKey).fill(0);
     expect(coseKeyThumbprint(b.publicKey).some((byte) => byte !== 0)).toBe(true);
+  });
+});
+
+describe('readPublicKeyFile', () => {
+  const a = generateKeyPair(CoseAlgorithm.ES256);
+  const b = generateKeyPair(CoseAlgorithm.EdDSA);
+  const enc = (text: string) => new TextEncoder().encode(text);
+  const jwkOf = (key: KeyPair['publicKey'], extra: object = {}) => JSON.stringify({ ...key.export({ format: 'jwk' }), ...extra });
+  const codeOf = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      return (error as CoseError).code;
+    }
+    return 'ok';
+  };
+
+  it('reads SPKI PEM, a JWK and a COSE_Key, keeping the kid the file gives', () => {
+    const [pem] = readPublicKeyFile(enc(`\n${exportPublicKeyPem(a.publicKey)}`));
+    expect(keyObjectFromCoseKey(pem!).equals(a.publicKey)).toBe(true);
+    expect(pem!.kid).toBeUndefined();
+    const [jwk] = readPublicKeyFile(enc(jwkOf(b.publicKey, { kid: 'agent-b' })));
+    expect(Buffer.from(jwk!.kid!).toString()).toBe('agent-b');
+    const [cose] = readPublicKeyFile(encodeCoseKey(coseKeyFromKeyObject(a.publicKey, { kid: enc('k1') })));
+    expect(Buffer.from(cose!.kid!).toString()).toBe('k1');
+  });
+
+  it('reads key sets only when asked to', () => {
+    const jwks = enc(JSON.stringify({ keys: [JSON.parse(jwkOf(a.publicKey)), JSON.parse(jwkOf(b.publicKey))] }));
+    expect(readPublicKeyFile(jwks, { sets: true })).toHaveLength(2);
+    expect(codeOf(() => readPublicKeyFile(jwks))).toBe('KEY_MALFORMED');
+    const set = encodeCoseKeySet([coseKeyFromKeyObject(a.publicKey), coseKeyFromKeyObject(b.publicKey)]);
+    expect(readPublicKeyFile(set, { sets: true })).toHaveLength(2);
+    expect(codeOf(() => readPublicKeyFile(set))).toBe('KEY_MALFORMED');
+  });
+
+  it('refuses private keys, duplicate JSON members, empty, oversized and non-UTF-8 files', () => {
+    expect(codeOf(() => readPublicKeyFile(enc(JSON.stringify(a.privateKey.export({ format: 'jwk' })))))).toBe('KEY_PRIVATE');
+    expect(codeOf(() => readPublicKeyFile(enc(exportPrivateKeyPem(a.privateKey))))).toBe('KEY_PRIVATE');
+    const duplicated = jwkOf(a.publicKey).replace('{', '{"kty":"OKP",');
+    expect(codeOf(() => readPublicKeyFile(enc(duplicated)))).toBe('KEY_MALFORMED');
+    expect(codeOf(() => readPublicKeyFile(enc('  \n')))).toBe('KEY_MALFORMED');
+    expect(codeOf(() => readPublicKeyFile(new Uint8Array(70_000)))).toBe('KEY_MALFORMED');
+    expect(codeOf(() => readPublicKeyFile(Uint8Array.of(0x2d, 0xff, 0xfe)))).toBe('KEY_MALFORMED');
+    expect(codeOf(() => readPublicKeyFile(enc(jwkOf(a.publicKey, { kid: '' }))))).toBe('KEY_MALFORMED');
   });
 });

@@ -22,7 +22,7 @@ import {
   keyCurve,
 } from './algorithms.js';
 import { type CborLimits, type CborMapKey, type CborValue, decodeCbor, encodeCbor } from './cbor.js';
-import { bytesEqual } from '../util/index.js';
+import { bytesEqual, JsonSyntaxError, parseStrictJson } from '../util/index.js';
 import { CoseError } from './errors.js';
 import { Curve, KeyLabel, KeyType } from './labels.js';
 
@@ -405,4 +405,91 @@ function fromBase64url(text: string | undefined): Uint8Array {
 
 function toBase64url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public key files
+
+export interface ReadPublicKeysOptions {
+  /** Accept a JWK Set or a COSE_KeySet; by default a file holds exactly one key. */
+  readonly sets?: boolean;
+  /** Largest file read (default 64 KiB). */
+  readonly maxBytes?: number;
+}
+
+/** Longest key id a key file may give its key. */
+export const MAX_KEY_FILE_KID_BYTES = 256;
+
+/**
+ * The public keys in a key file: SPKI PEM, a JWK, or a COSE_Key (and, with `sets`, a JWK Set or
+ * a COSE_KeySet), told apart by the first byte that is not blank: `-` PEM, `{` JSON, anything else
+ * CBOR. A key keeps the id its file gives it (a JWK's `kid` as UTF-8, a COSE_Key's `kid`) as its
+ * `kid` member; keys also match by their RFC 9679 thumbprint wherever they are looked up.
+ * JSON is parsed strictly (a member named twice is refused). Private keys are refused
+ * (KEY_PRIVATE): trusting a key needs only its public half. Messages never quote the file.
+ */
+export function readPublicKeyFile(bytes: Uint8Array, options: ReadPublicKeysOptions = {}): CoseKey[] {
+  const maxBytes = options.maxBytes ?? 64 * 1024;
+  if (bytes.length > maxBytes) throw new CoseError('KEY_MALFORMED', `the key file is larger than ${maxBytes} bytes`);
+  let first = 0;
+  while (first < bytes.length && (bytes[first] === 0x20 || bytes[first] === 0x09 || bytes[first] === 0x0a || bytes[first] === 0x0d)) first++;
+  if (first === bytes.length) throw new CoseError('KEY_MALFORMED', 'the key file is empty');
+  if (bytes[first] === 0x2d) return [coseKeyFromKeyObject(importPublicKeyPem(utf8Text(bytes)))];
+  if (bytes[first] === 0x7b) return keysFromJwkFile(bytes, maxBytes, options.sets === true);
+  const value = decodeCbor(bytes, { maxBytes, maxDepth: 4, maxItems: 1024, maxStringBytes: 4096, tags: [] });
+  if (Array.isArray(value)) {
+    if (options.sets !== true) throw new CoseError('KEY_MALFORMED', 'this is a COSE_KeySet; give one key per file');
+    const keys = decodeCoseKeySet(bytes, { maxBytes, maxDepth: 4, maxItems: 1024, maxStringBytes: 4096 });
+    if (keys.length === 0) throw new CoseError('KEY_MALFORMED', 'the COSE_KeySet has no keys');
+    for (const key of keys) checkFileKid(key.kid);
+    return keys;
+  }
+  const key = coseKeyFromCbor(value);
+  checkFileKid(key.kid);
+  return [key];
+}
+
+function keysFromJwkFile(bytes: Uint8Array, maxBytes: number, sets: boolean): CoseKey[] {
+  let json: unknown;
+  try {
+    json = parseStrictJson(utf8Text(bytes), { maxLength: maxBytes, maxDepth: 5 });
+  } catch (error) {
+    // The parser gives an offset, never the text: the file may hold a private key.
+    if (error instanceof JsonSyntaxError) throw new CoseError('KEY_MALFORMED', `the JWK is not strict JSON: ${error.message}`);
+    throw error;
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CoseError('KEY_MALFORMED', 'a JWK is a JSON object');
+  const members = json as Record<string, unknown>;
+  let jwks: unknown[] = [members];
+  if ('keys' in members) {
+    if (!sets) throw new CoseError('KEY_MALFORMED', 'this is a JWK Set; give one key per file');
+    if (!Array.isArray(members.keys) || members.keys.length === 0) throw new CoseError('KEY_MALFORMED', 'the JWK Set has no keys');
+    jwks = members.keys;
+  }
+  return jwks.map((jwk) => {
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new CoseError('KEY_MALFORMED', 'a JWK is a JSON object');
+    const member = jwk as Record<string, unknown>;
+    if ('d' in member) throw new CoseError('KEY_PRIVATE', 'the JWK holds a private key (d); give its public key');
+    let kid: Uint8Array | undefined;
+    if (member.kid !== undefined) {
+      if (typeof member.kid !== 'string') throw new CoseError('KEY_MALFORMED', 'a JWK kid is a string');
+      kid = new TextEncoder().encode(member.kid);
+      checkFileKid(kid);
+    }
+    return coseKeyFromKeyObject(importJwk(member as JsonWebKey), kid === undefined ? {} : { kid });
+  });
+}
+
+function checkFileKid(kid: Uint8Array | undefined): void {
+  if (kid !== undefined && (kid.length === 0 || kid.length > MAX_KEY_FILE_KID_BYTES)) {
+    throw new CoseError('KEY_MALFORMED', `a key's own kid must be 1 to ${MAX_KEY_FILE_KID_BYTES} bytes`);
+  }
+}
+
+function utf8Text(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new CoseError('KEY_MALFORMED', 'the key file is not UTF-8 text');
+  }
 }

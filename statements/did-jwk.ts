@@ -10,7 +10,7 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { type CoseKey, Curve, coseKeyFromKeyObject, coseKeyThumbprint, importJwk } from '../receipts/index.js';
 import { bytesEqual } from '../util/index.js';
-import { JsonSyntaxError, parseStrictJson } from './json.js';
+import { JsonSyntaxError, parseStrictJson } from '../util/index.js';
 
 export const DID_JWK_PREFIX = 'did:jwk:';
 

@@ -35,7 +35,7 @@ export {
   MAX_LOG_ENTRY_BYTES,
   MAX_PAYLOAD_CHECKS,
 } from './policy-rules.js';
-export { type IssuerKeyInput, MAX_ISSUER_KEYS, MAX_KEY_FILE_BYTES, MAX_KID_BYTES } from './issuer-keys.js';
+export { type IssuerKeyInput, MAX_ISSUER_KEYS, MAX_KEY_FILE_BYTES } from './issuer-keys.js';
 export {
   type ExtraIssuers,
   type LoadPolicyOptions,

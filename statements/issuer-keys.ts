@@ -4,7 +4,7 @@
 // and `atlog keygen` use by default. One kid naming two different keys is refused at load: which
 // key verifies a statement must never depend on the order of a file.
 
-import { type JsonWebKey, KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import {
   type CborValue,
   type CoseKey,
@@ -12,15 +12,13 @@ import {
   coseKeyFromCbor,
   coseKeyFromKeyObject,
   coseKeyThumbprint,
-  decodeCbor,
-  importJwk,
-  importPublicKeyPem,
   KeyLabel,
   keyObjectFromCoseKey,
+  MAX_KEY_FILE_KID_BYTES,
+  readPublicKeyFile,
 } from '../receipts/index.js';
 import { toHex } from '../util/index.js';
 import { configError, describeSetting, PolicyError, type SettingRef } from './errors.js';
-import { JsonSyntaxError, parseStrictJson } from './json.js';
 
 /** Largest key file: a PEM or JWK is well under 1 KiB; the margin is for comments and whitespace. */
 export const MAX_KEY_FILE_BYTES = 64 * 1024;
@@ -29,8 +27,6 @@ export const MAX_KEY_FILE_BYTES = 64 * 1024;
  * served by a CA and a trust anchor; the policy's description must also fit in one log entry.
  */
 export const MAX_ISSUER_KEYS = 256;
-/** Longest own kid, in bytes. */
-export const MAX_KID_BYTES = 256;
 
 /** A trusted issuer key, as the policy holds it. */
 export interface IssuerKey {
@@ -158,57 +154,13 @@ function coseKeyToMap(key: CoseKey): CborValue {
  * the COSE_Key's kid, when present. Private keys and key sets are refused with the reason.
  */
 export function issuerKeyFromFile(bytes: Uint8Array, setting: SettingRef): LoadedIssuerKey {
-  if (bytes.length > MAX_KEY_FILE_BYTES) throw configError(setting, `the key file is larger than ${MAX_KEY_FILE_BYTES} bytes`);
-  let i = 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
-  if (i === bytes.length) throw configError(setting, 'the key file is empty');
-  if (bytes[i] === 0x2d) return { coseKey: keyFrom(setting, () => coseKeyFromKeyObject(importPublicKeyPem(utf8(bytes, setting)))), kid: undefined, from: setting };
-  if (bytes[i] === 0x7b) return jwkFromFile(bytes, setting);
-  return coseKeyFromFile(bytes, setting);
-}
-
-function jwkFromFile(bytes: Uint8Array, setting: SettingRef): LoadedIssuerKey {
-  let jwk: unknown;
-  try {
-    jwk = parseStrictJson(utf8(bytes, setting), { maxLength: MAX_KEY_FILE_BYTES, maxDepth: 4 });
-  } catch (error) {
-    // The parser's message gives an offset, never the text: the file may hold a private key.
-    if (error instanceof JsonSyntaxError) throw configError(setting, `the JWK is not strict JSON: ${error.message}`);
-    throw error;
-  }
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw configError(setting, 'the JWK is not a JSON object');
-  const members = jwk as Record<string, unknown>;
-  if ('keys' in members) throw configError(setting, 'this is a JWK Set; give one key per file');
-  if ('d' in members) throw configError(setting, 'the JWK holds a private key (d); trusting an issuer needs only its public key');
-  let kid: Uint8Array | undefined;
-  if (members.kid !== undefined) {
-    if (typeof members.kid !== 'string') throw configError(setting, 'the JWK kid must be a string');
-    kid = new TextEncoder().encode(members.kid);
-    checkKid(kid, setting);
-  }
-  const coseKey = keyFrom(setting, () => coseKeyFromKeyObject(importJwk(members as JsonWebKey)));
-  return { coseKey, kid, from: setting };
-}
-
-function coseKeyFromFile(bytes: Uint8Array, setting: SettingRef): LoadedIssuerKey {
-  const value = keyFrom(setting, () => decodeCbor(bytes, { maxBytes: MAX_KEY_FILE_BYTES, maxDepth: 4, maxItems: 64, maxStringBytes: 4096, tags: [] }));
-  if (Array.isArray(value)) throw configError(setting, 'this is a COSE_KeySet; give one key per file');
-  const coseKey = keyFrom(setting, () => coseKeyFromCbor(value));
-  if (coseKey.kid !== undefined) checkKid(coseKey.kid, setting);
-  return { coseKey, kid: coseKey.kid, from: setting };
+  const [coseKey] = keyFrom(setting, () => readPublicKeyFile(bytes, { maxBytes: MAX_KEY_FILE_BYTES }));
+  return { coseKey: coseKey!, kid: coseKey!.kid, from: setting };
 }
 
 function checkKid(kid: unknown, setting: SettingRef): asserts kid is Uint8Array {
-  if (!(kid instanceof Uint8Array) || kid.length === 0 || kid.length > MAX_KID_BYTES) {
-    throw configError(setting, `a key's own kid must be 1 to ${MAX_KID_BYTES} bytes`);
-  }
-}
-
-function utf8(bytes: Uint8Array, setting: SettingRef): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw configError(setting, 'the file is not UTF-8 text');
+  if (!(kid instanceof Uint8Array) || kid.length === 0 || kid.length > MAX_KEY_FILE_KID_BYTES) {
+    throw configError(setting, `a key's own kid must be 1 to ${MAX_KEY_FILE_KID_BYTES} bytes`);
   }
 }
 

@@ -18,7 +18,7 @@ import { dirname, resolve } from 'node:path';
 import { CertificateError, loadTrustAnchors, type TrustAnchorInput, type TrustAnchors } from '../verifier/index.js';
 import { badArgument, configError, PolicyError, quoted, type SettingRef } from './errors.js';
 import { issuerKeyFromFile, type LoadedIssuerKey, MAX_ISSUER_KEYS, MAX_KEY_FILE_BYTES } from './issuer-keys.js';
-import { JsonSyntaxError, parseStrictJson } from './json.js';
+import { JsonSyntaxError, parseStrictJson } from '../util/index.js';
 import { buildPolicy, developmentPolicy, type RegistrationPolicy } from './policy.js';
 import {
   type PayloadCheck,

@@ -7,7 +7,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { CoseError, signStatement } from '../receipts/index.js';
 import { badArgument, PolicyError } from './errors.js';
-import { canonicalJson, type CanonicalJson } from './json.js';
+import { canonicalJson, type CanonicalJson } from '../util/index.js';
 import { POLICY_CONTENT_TYPE, type PolicyDescription, type RegistrationPolicy } from './policy.js';
 import { MAX_LOG_ENTRY_BYTES } from './policy-rules.js';
 

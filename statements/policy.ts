@@ -42,7 +42,7 @@ import {
   type LoadedIssuerKey,
   MAX_ISSUER_KEYS,
 } from './issuer-keys.js';
-import { canonicalJson, type CanonicalJson } from './json.js';
+import { canonicalJson, type CanonicalJson } from '../util/index.js';
 import {
   type AlgorithmName,
   type PayloadCheck,

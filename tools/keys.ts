@@ -5,16 +5,11 @@
 
 import { createPublicKey, type JsonWebKey, type KeyObject, X509Certificate } from 'node:crypto';
 import {
-  type CborValue,
   type CoseKey,
-  coseKeyFromCbor,
-  coseKeyFromKeyObject,
   coseKeyThumbprint,
-  decodeCbor,
-  decodeCoseKeySet,
   importJwk,
   importPrivateKeyPem,
-  importPublicKeyPem,
+  readPublicKeyFile,
 } from '../receipts/index.js';
 import { bytesEqual, fromBase64 } from '../util/index.js';
 import { CliError, about } from './errors.js';
@@ -67,36 +62,7 @@ export function publicKeysFromBytes(bytes: Uint8Array, label: string): CoseKey[]
 }
 
 function readPublicKeys(bytes: Uint8Array, label: string): CoseKey[] {
-  const format = formatOf(bytes);
-  if (format === 'pem') {
-    const key = about(label, () => importPublicKeyPem(utf8(bytes, label)));
-    return [withKid(coseKeyFromKeyObject(key))];
-  }
-  if (format === 'json') {
-    const json = parseJson(bytes, label);
-    const jwks = isObject(json) && Array.isArray(json.keys) ? (json.keys as unknown[]) : [json];
-    if (jwks.length === 0) throw new CliError('CLI_INPUT', `${label}: the JWK Set has no keys`);
-    return jwks.map((jwk, i) => {
-      const which = jwks.length === 1 ? label : `${label}, key ${i}`;
-      if (!isObject(jwk)) throw new CliError('CLI_INPUT', `${which} is not a JWK object`);
-      if (jwk.d !== undefined) throw new CliError('CLI_INPUT', `${which} is a private key; give the public key`);
-      if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || jwk.kid.length === 0)) {
-        throw new CliError('CLI_INPUT', `${which}: a JWK kid must be a non-empty string`);
-      }
-      const key = about(which, () => importJwk(jwk as JsonWebKey));
-      const kid = typeof jwk.kid === 'string' ? new TextEncoder().encode(jwk.kid) : undefined;
-      return withKid(coseKeyFromKeyObject(key, kid === undefined ? {} : { kid }));
-    });
-  }
-  const limits = { maxBytes: LIMITS.key, maxStringBytes: LIMITS.key, maxDepth: 4, maxItems: 1024 };
-  const value: CborValue = about(label, () => decodeCbor(bytes, { ...limits, tags: [] }));
-  if (Array.isArray(value)) {
-    const keys = about(label, () => decodeCoseKeySet(bytes, limits));
-    if (keys.length === 0) throw new CliError('CLI_INPUT', `${label}: the COSE_KeySet is empty`);
-    return keys.map(withKid);
-  }
-  if (value instanceof Map) return [withKid(about(label, () => coseKeyFromCbor(value)))];
-  throw new CliError('CLI_INPUT', `${label} is not a public key (SPKI PEM, JWK, COSE_Key or COSE_KeySet)`);
+  return about(label, () => readPublicKeyFile(bytes, { sets: true, maxBytes: LIMITS.key })).map(withKid);
 }
 
 function withKid(key: CoseKey): CoseKey {

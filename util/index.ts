@@ -9,3 +9,4 @@ export {
   toHex,
   writeUint64BE,
 } from './bytes.js';
+export { type CanonicalJson, canonicalJson, JsonSyntaxError, parseStrictJson, type StrictJsonLimits } from './json.js';
