@@ -1,13 +1,12 @@
 // The real `atlog` binary (bin/atlog.js over dist/: run `npm run build` first), in temp dirs:
 // keygen, sign, and how the command line refuses what is wrong. verify and inspect are in
 // verify-inspect.test.ts.
-import { spawn } from 'node:child_process';
 import { createPublicKey, hash, KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, expectOneLineError as expectError, outputLines, requireBuiltCli, runAtlog } from '../test/support/cli.js';
 import {
   CoseAlgorithm,
   coseKeyThumbprint,
@@ -26,44 +25,14 @@ import {
 import { generateTestKeys, issueCa, issueLeaf, toPem, type TestCertificate } from '../test/support/test-pki.js';
 import { toHex } from '../util/index.js';
 
-const BIN = fileURLToPath(new URL('../bin/atlog.js', import.meta.url));
-const BUILT = fileURLToPath(new URL('../dist/tools/cli.js', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 let dir: string;
 
 /** Runs the real binary in `dir`, with `input` on stdin. */
-function atlog(args: readonly string[], input: string | Uint8Array = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: 'pipe' });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    child.stdin.on('error', () => undefined); // the command may not read stdin at all
-    child.stdin.end(input);
-  });
-}
-
-const lines = (text: string) => text.split('\n').filter((line) => line.length > 0);
-const STACK_FRAME = /^\s+at .+/m;
-
+const atlog = (args: readonly string[], input: string | Uint8Array = '') => runAtlog(args, { cwd: dir, input });
+const lines = outputLines;
 /** One line `atlog: …` on stderr, nothing on stdout, no stack trace, the exit status. */
-function expectOneLineError(run: Run, code: 1 | 2, pattern?: RegExp): void {
-  expect(run.code, run.stderr).toBe(code);
-  expect(run.stdout).toBe('');
-  expect(lines(run.stderr)).toHaveLength(1);
-  expect(run.stderr).toMatch(/^atlog: /);
-  expect(run.stderr).not.toMatch(STACK_FRAME);
-  if (pattern !== undefined) expect(run.stderr).toMatch(pattern);
-}
+const expectOneLineError = (run: CliRun, code: 1 | 2, pattern?: RegExp) => expectError(run, code, pattern, { stdoutEmpty: true });
 
 const path = (name: string) => join(dir, name);
 const file = (name: string) => new Uint8Array(readFileSync(path(name)));
@@ -75,7 +44,7 @@ let ca: TestCertificate;
 let leaf: TestCertificate;
 
 beforeAll(async () => {
-  if (!existsSync(BUILT)) throw new Error('dist/tools/cli.js is missing: run `npm run build` before these tests');
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'atlog-cli-'));
   issuer = generateKeyPair(CoseAlgorithm.ES256);
   issuerPem = exportPrivateKeyPem(issuer.privateKey);

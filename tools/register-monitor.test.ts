@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLineError, outputLines } from '../test/support/cli.js';
 import { ed25519NoteSigner, formatCheckpoint, noteVerifierKey, signNote, tiles } from '../log/index.js';
 import { hashLeaf } from '../log/tree/index.js';
 import {
@@ -51,19 +52,11 @@ async function atlog(args: readonly string[]): Promise<Run> {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-const lines = (text: string) => text.split('\n').filter((line) => line.length > 0);
+const lines = outputLines;
 const path = (name: string) => join(dir, name);
 let counter = 0;
 const unique = (name: string) => `${counter++}-${name}`;
 
-/** One line `atlog: …` on stderr, no stack trace, the exit status. */
-function expectOneLineError(run: Run, code: number, pattern: RegExp): void {
-  expect(run.code, run.stderr).toBe(code);
-  expect(lines(run.stderr), run.stderr).toHaveLength(1);
-  expect(run.stderr).toMatch(/^atlog: /);
-  expect(run.stderr).not.toMatch(/^\s+at /m);
-  expect(run.stderr.trimEnd()).toMatch(pattern);
-}
 
 // ---------------------------------------------------------------------------------------------
 // A scripted server

@@ -2,15 +2,14 @@
 // statements made end to end: statements signed by `atlog sign`, registered in a real MerkleLog on
 // LevelDB whose checkpoints the service signs as COSE tree heads, receipts issued from those heads
 // (as verifier/transparent-statement.test.ts does), then `atlog verify` and `atlog inspect`.
-import { spawn } from 'node:child_process';
 import { createPublicKey, KeyObject } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outputLines, requireBuiltCli, runAtlog } from '../test/support/cli.js';
 import { LevelDbStorage, MerkleLog } from '../log/index.js';
 import {
   attachReceipts,
@@ -31,32 +30,13 @@ import {
 } from '../receipts/index.js';
 import { generateTestKeys, issueCa, issueLeaf, TEST_NOW, toPem } from '../test/support/test-pki.js';
 
-const BIN = fileURLToPath(new URL('../bin/atlog.js', import.meta.url));
-const BUILT = fileURLToPath(new URL('../dist/tools/cli.js', import.meta.url));
 const SERVICE = { issuer: 'https://atlog.test', subject: 'atlog.test/log' };
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 let dir: string;
 
-function atlog(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: 'pipe' });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    child.stdin.end();
-  });
-}
+const atlog = (args: readonly string[]) => runAtlog(args, { cwd: dir });
 
-const lines = (text: string) => text.split('\n').filter((line) => line.length > 0);
+const lines = outputLines;
 const path = (name: string) => join(dir, name);
 const file = (name: string) => new Uint8Array(readFileSync(path(name)));
 
@@ -81,7 +61,7 @@ async function register(from: string, to: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(BUILT)) throw new Error('dist/tools/cli.js is missing: run `npm run build` before these tests');
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'atlog-verify-'));
   service = generateKeyPair(CoseAlgorithm.ES256);
   log = await MerkleLog.open({ storage: await LevelDbStorage.open(path('log')), signer: coseCheckpointSigner(service.privateKey, SERVICE) });

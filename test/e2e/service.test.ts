@@ -4,13 +4,12 @@
 // x5chain issuer; the async 303/302 path; idempotent re-registration; every error status with its
 // concise problem details; monitor following the log, then a forged split view; and interop with
 // @transmute/cose both ways (its statement registers, our receipt verifies with it).
-import { spawn } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, KeyObject, webcrypto } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as transmute from '@transmute/cose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, expectOneLineError, outputLines, requireBuiltCli, runAtlog } from '../support/cli.js';
 import {
   loadServiceKeys,
   type RunningServer,
@@ -43,8 +42,6 @@ import { policyFromOptions } from '../../statements/index.js';
 import { tempDir } from '../support/log.js';
 import { issueCa, issueLeaf, TEST_NOW, type TestKey, toPem } from '../support/test-pki.js';
 
-const BIN = fileURLToPath(new URL('../../bin/atlog.js', import.meta.url));
-const BUILT = fileURLToPath(new URL('../../dist/tools/cli.js', import.meta.url));
 const ORIGIN = 'localhost/log';
 const SPLIT_VIEW_EXIT = 3;
 
@@ -126,43 +123,19 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // The binary
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function atlog(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, stdio: 'pipe' });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    child.stdin.end();
-  });
-}
+const atlog = (args: readonly string[]) => runAtlog(args, { cwd: work });
 
 /** A command that must succeed. */
-async function ok(args: readonly string[]): Promise<Run> {
+async function ok(args: readonly string[]): Promise<CliRun> {
   const run = await atlog(args);
   if (run.code !== 0) throw new Error(`atlog ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return run;
 }
 
-const lines = (text: string) => text.split('\n').filter((line) => line.length > 0);
+const lines = outputLines;
 const path = (name: string) => join(work, name);
 const file = (name: string) => new Uint8Array(readFileSync(path(name)));
 
-/** One line `atlog: …` on stderr, no stack trace. */
-function expectOneLineError(run: Run, code: number, pattern: RegExp): void {
-  expect(run.code, run.stderr).toBe(code);
-  expect(lines(run.stderr), run.stderr).toHaveLength(1);
-  expect(run.stderr).not.toMatch(/^\s+at /m);
-  expect(run.stderr.trimEnd()).toMatch(pattern);
-}
 
 interface Registered {
   readonly entryId: string;
@@ -220,7 +193,7 @@ const load = generateKeyPair(CoseAlgorithm.EdDSA);
 const agent = generateKeyPair(CoseAlgorithm.ES256);
 
 beforeAll(async () => {
-  if (!existsSync(BUILT)) throw new Error('dist/tools/cli.js is missing: run `npm run build` before these tests');
+  requireBuiltCli();
   writeFileSync(path('load.pub.pem'), exportPublicKeyPem(load.publicKey));
   writeFileSync(path('transmute-agent.pub.pem'), exportPublicKeyPem(agent.publicKey));
   const subtle = webcrypto.subtle;
