@@ -16,7 +16,7 @@ export {
 } from './metrics.js';
 export { API_VERSION, openApiDocument, openApiPath } from './openapi.js';
 export { PROBLEM_MEDIA_TYPE, type Problem, problemFor, problemResponse } from './problems.js';
-export { type RunningServer, type ServerOptions, startServer } from './server.js';
+export { type OpenService, type RunningServer, type ServerOptions, startServer } from './server.js';
 export {
   type EntryState,
   parseEntryId,

@@ -3,8 +3,10 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { Server, ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { type AppOptions, createApp } from './app.js';
-import type { Logger } from './logging.js';
+import { liveness } from './health.js';
+import { createLogger, type Logger } from './logging.js';
 import { secondsSince } from './metrics.js';
 import { type Problem, problemResponse } from './problems.js';
 import type { TransparencyService } from './service.js';
@@ -24,18 +26,32 @@ export interface RunningServer {
   /** The base URL it listens on, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly server: Server;
+  /** The service, once it is open (at once when startServer was given an open one). */
+  readonly opened: Promise<TransparencyService>;
   /** Graceful stop: refuse new work, finish and write what was accepted, close the log. */
   close(): Promise<void>;
 }
 
-export async function startServer(service: TransparencyService, options: ServerOptions): Promise<RunningServer> {
-  const logger = options.logger ?? service.logger;
-  const app = createApp(service, { ...options, logger });
+/** Opens the service once the server listens, knowing the address it got (port 0: the system's choice). */
+export type OpenService = (address: { readonly url: string; readonly port: number }) => Promise<TransparencyService>;
+
+/**
+ * Serves a transparency service: one already open, or one `open` opens after the server listens.
+ * In the second case the server answers 503 with Retry-After (liveness 200, readiness 503) until
+ * the log is open and checked: clients see "starting", not a refused connection, and the service
+ * can be named after the port actually bound.
+ */
+export async function startServer(service: TransparencyService | OpenService, options: ServerOptions): Promise<RunningServer> {
+  const logger = options.logger ?? (typeof service === 'function' ? createLogger() : service.logger);
+  // The node server passes its raw request and response as a second argument (the logs count
+  // bytes on them): the indirection must hand on everything it is given.
+  let handle: (request: Request, env?: unknown) => Response | Promise<Response> =
+    typeof service === 'function' ? startingApp().fetch : createApp(service, { ...options, logger }).fetch;
   const server = await new Promise<Server>((resolve, reject) => {
     // Node checks requestTimeout and headersTimeout only every connectionsCheckingInterval
     // (default 30 s): check every second, or a slow-headers client holds a socket 30 s longer.
     const serverOptions = { connectionsCheckingInterval: 1_000 };
-    const started = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname, serverOptions }, () =>
+    const started = serve({ fetch: (request: Request, env?: unknown) => handle(request, env), port: options.port, hostname: options.hostname, serverOptions }, () =>
       resolve(started as Server),
     ) as Server;
     started.once('error', reject);
@@ -50,7 +66,17 @@ export async function startServer(service: TransparencyService, options: ServerO
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  logger.info({ url, treeSize: service.log.size }, 'listening');
+  logger.info({ url }, 'listening');
+  const opened =
+    typeof service === 'function'
+      ? service({ url, port: address.port }).then((open) => {
+          handle = createApp(open, { ...options, logger }).fetch;
+          return open;
+        })
+      : Promise.resolve(service);
+  // A service that fails to open leaves nothing to serve: stop listening, and let the caller,
+  // who awaits `opened`, report why.
+  opened.catch(() => server.close());
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -61,8 +87,9 @@ export async function startServer(service: TransparencyService, options: ServerO
       server.closeIdleConnections();
       // The log integrates and writes everything already accepted before it closes, so every
       // registration in flight gets its receipt (or its 303); new requests get 503.
-      await service.close();
-      logger.info({ treeSize: service.log.size }, 'shutdown: everything accepted is written; closing connections');
+      const open = await opened;
+      await open.close();
+      logger.info({ treeSize: open.log.size }, 'shutdown: everything accepted is written; closing connections');
       const grace = setTimeout(() => {
         logger.warn('shutdown: grace period over, closing the connections still open');
         server.closeAllConnections();
@@ -72,7 +99,17 @@ export async function startServer(service: TransparencyService, options: ServerO
       clearTimeout(grace);
       logger.info({ durationMs: Math.round(secondsSince(started) * 1000) }, 'shutdown: stopped');
     })());
-  return { url, server, close };
+  return { url, server, opened, close };
+}
+
+/** What a starting service answers: alive, not ready, try again shortly. */
+function startingApp(): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json(liveness(), 200, { 'cache-control': 'no-store' }));
+  app.all('*', () =>
+    problemResponse({ status: 503, title: 'Service Unavailable', detail: 'the service is starting: the log is being opened and checked', retryAfter: 2 }),
+  );
+  return app;
 }
 
 /**

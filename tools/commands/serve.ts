@@ -1,7 +1,6 @@
 // atlog serve: the transparency service on an embedded LevelDB. With no configuration it is a
 // development service (a generated key, the open policy) and says so loudly; keys, issuer keys,
 // trust anchors and a policy file make it a real one.
-import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadServiceKeys, startServer, TransparencyService } from '../../api/index.js';
@@ -71,13 +70,20 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
     ...(options.checkpointKey === undefined ? {} : { checkpointKeyFile: options.checkpointKey }),
     ...(process.env.ATLOG_CHECKPOINT_KEY === undefined ? {} : { checkpointKeyPem: process.env.ATLOG_CHECKPOINT_KEY }),
   });
-  // The service's name (its URL and origin) is fixed before the log opens, so with --port 0 the
-  // port is bound first and the name taken from the port the system chose.
-  const port = requestedPort === 0 ? await freePort(options.host) : requestedPort;
-  const url = publicUrl(options.url ?? `http://localhost:${port}`);
-  const origin = options.origin ?? `${url.host}${url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')}`;
-  const service = await TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs });
-  const server = await startServer(service, { port, hostname: options.host });
+  if (options.url !== undefined) publicUrl(options.url);
+  // The server listens first (answering 503 while the log opens); the service is named after the
+  // port actually bound, which with --port 0 is the system's choice.
+  let url = new URL('http://localhost');
+  let origin = '';
+  const server = await startServer(
+    ({ port }) => {
+      url = publicUrl(options.url ?? `http://localhost:${port}`);
+      origin = options.origin ?? `${url.host}${url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')}`;
+      return TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs });
+    },
+    { port: requestedPort, hostname: options.host },
+  );
+  const service = await server.opened;
 
   if (keys.development) {
     say(`WARNING: using a DEVELOPMENT service key, generated at ${safeText(keys.developmentKeyPath ?? dataDir, 200)}`);
@@ -111,18 +117,6 @@ function buildPolicy(options: ServeOptions): RegistrationPolicy {
     ...(options.config === undefined ? {} : { policyFile: options.config }),
     issuerKeys: options.issuerKey,
     trustAnchors: options.trustAnchor,
-  });
-}
-
-/** A port the system has free on `host` now (bound, read, released). */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolvePort(port));
-    });
   });
 }
 
