@@ -22,6 +22,7 @@ import {
   encodeCoseKey,
   encodeCoseKeySet,
   inclusionReceipt,
+  registeredFromSign1,
   registeredStatement,
 } from '../receipts/index.js';
 import { policyStatement, type RegistrationPolicy } from '../statements/index.js';
@@ -159,9 +160,10 @@ export class TransparencyService {
   }
 
   private async admitAndSubmit(statement: Uint8Array): Promise<Registration> {
-    this.options.policy.admit(statement, { now: new Date(this.now()) });
+    const admission = this.options.policy.admit(statement, { now: new Date(this.now()) });
     const accepted = process.hrtime.bigint();
-    const submission = this.log.submit(registeredStatement(statement));
+    // The policy decoded the statement already: build the log entry from that, not a second decode.
+    const submission = this.log.submit(registeredFromSign1(admission.statement.sign1));
     // Time to receipt, measured off the log's path: one reaction on the promise the sequencer
     // resolves anyway, which also counts the registrations answered 303.
     submission.result.then(

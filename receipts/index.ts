@@ -99,6 +99,7 @@ export {
   type TransparentOptions,
   attachReceipts,
   extractReceipts,
+  registeredFromSign1,
   registeredStatement,
   statementLeafHash,
 } from './transparent.js';

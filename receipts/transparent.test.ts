@@ -7,7 +7,7 @@ import { generateKeyPair } from './keys.js';
 import { HeaderLabel, type Label } from './labels.js';
 import { decodeSign1, encodeSign1 } from './sign1.js';
 import { signStatement } from './statement.js';
-import { attachReceipts, extractReceipts, registeredStatement, statementLeafHash } from './transparent.js';
+import { attachReceipts, extractReceipts, registeredFromSign1, registeredStatement, statementLeafHash } from './transparent.js';
 import { inclusionReceipt, signTreeHead } from './receipt.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -47,6 +47,15 @@ function withReceiptsLabel(value: CborValue): Uint8Array {
 }
 
 describe('the leaf rule: registeredStatement', () => {
+  it('gives the same bytes from an already decoded statement as from its bytes', () => {
+    const key = generateKeyPair(CoseAlgorithm.ES256);
+    const statement = signStatement({ key: key.privateKey, iss: 'https://agents.example/r', sub: 'r', payload: new Uint8Array([1, 2, 3]) });
+    const withUnprotected = encodeSign1({ ...decodeSign1(statement), unprotectedHeader: new Map<Label, CborValue>([[HeaderLabel.receipts, [new Uint8Array([0xd2])]]]) });
+    for (const bytes of [statement, withUnprotected]) {
+      expect(Buffer.from(registeredFromSign1(decodeSign1(bytes))).equals(Buffer.from(registeredStatement(bytes)))).toBe(true);
+    }
+  });
+
   it('a signed statement with an empty unprotected header is its own registered form, byte for byte', () => {
     expect(hex(registeredStatement(statement))).toBe(hex(statement));
   });

@@ -16,7 +16,7 @@ import { hashLeaf } from '../log/tree/index.js';
 import { type CborLimits, type CborValue, CborTag, encodeCbor } from './cbor.js';
 import { CoseError } from './errors.js';
 import { HeaderLabel, type Label } from './labels.js';
-import { type HeaderMap, decodeSign1, encodeSign1, sign1FromCbor } from './sign1.js';
+import { type CoseSign1, type HeaderMap, decodeSign1, encodeSign1, sign1FromCbor } from './sign1.js';
 
 export interface TransparentOptions {
   readonly limits?: Partial<CborLimits>;
@@ -30,7 +30,14 @@ const EMPTY_HEADER: HeaderMap = new Map<Label, CborValue>();
  * equal to its input when that input's unprotected header is already empty.
  */
 export function registeredStatement(statement: Uint8Array, options: TransparentOptions = {}): Uint8Array {
-  const sign1 = decodeSign1(statement, limitsOption(options));
+  return registeredFromSign1(decodeSign1(statement, limitsOption(options)));
+}
+
+/**
+ * The registered statement of a COSE_Sign1 already decoded (by the registration policy, say): the
+ * same bytes as {@link registeredStatement}, without decoding the statement a second time.
+ */
+export function registeredFromSign1(sign1: CoseSign1): Uint8Array {
   return encodeSign1({
     protectedBytes: sign1.protectedBytes,
     unprotectedHeader: EMPTY_HEADER,
