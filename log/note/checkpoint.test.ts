@@ -1,6 +1,7 @@
 // Checkpoints: formatting, strict parsing, the sequencer's signer and openCheckpoint.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { errorCode } from '../../test/support/errors.js';
 import { EMPTY_ROOT, hashLeaf } from '../tree/index.js';
 import {
   ed25519NoteSigner,
@@ -14,15 +15,8 @@ import {
   signNote,
 } from './index.js';
 
-function outcome(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (err) {
-    if (err instanceof NoteError) return err.code;
-    throw err;
-  }
-}
+/** The NoteError code a call throws, or 'ok'. */
+const outcome = (run: () => unknown): string => errorCode(run, NoteError);
 
 async function rejection(promise: Promise<unknown>): Promise<string> {
   try {

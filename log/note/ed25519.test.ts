@@ -1,6 +1,7 @@
 // Ed25519 note keys, checked against the known answers of the Go reference implementation.
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { errorCode } from '../../test/support/errors.js';
 import {
   ed25519KeyId,
   ed25519NoteSigner,
@@ -11,15 +12,8 @@ import {
   signNote,
 } from './index.js';
 
-function outcome(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (err) {
-    if (err instanceof NoteError) return err.code;
-    throw err;
-  }
-}
+/** The NoteError code a call throws, or 'ok'. */
+const outcome = (run: () => unknown): string => errorCode(run, NoteError);
 
 // Known answers from golang.org/x/mod sumdb/note/note_test.go (commit 02c9913, BSD-3-Clause):
 // the signer key string there is "PRIVATE+KEY+PeterNeumann+c74f20a3+" + base64(0x01 ‖ seed).

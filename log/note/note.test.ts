@@ -1,6 +1,7 @@
 // Signed notes: round trips, the spec's rules for known and unknown keys, and hostile input.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { errorCode } from '../../test/support/errors.js';
 import {
   ed25519NoteSigner,
   ed25519NoteVerifier,
@@ -14,16 +15,8 @@ import {
   signNote,
 } from './index.js';
 
-/** The error code a call throws, or 'ok'; anything but a NoteError is a bug and rethrown. */
-function outcome(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (err) {
-    if (err instanceof NoteError) return err.code;
-    throw err;
-  }
-}
+/** The NoteError code a call throws, or 'ok'. */
+const outcome = (run: () => unknown): string => errorCode(run, NoteError);
 
 function messageOf(run: () => unknown): string {
   try {
