@@ -66,6 +66,8 @@ const POLICY_RECORD = 'registration-policy.json';
 export class TransparencyService {
   private accepting = true;
   private readonly keySetBytes: Uint8Array;
+  private readonly checkpointKeySetBytes: Uint8Array;
+  private readonly checkpointVerifier: string;
   /** This instance's Prometheus registry and metrics (metrics.ts). */
   readonly metrics: ServiceMetrics;
   /** Registrations between the readiness check and their answer: close() lets them finish. */
@@ -80,6 +82,9 @@ export class TransparencyService {
     readonly logger: Logger,
   ) {
     this.keySetBytes = encodeCoseKeySet(keyring);
+    const checkpointKey = createPublicKey(options.keys.checkpointKey);
+    this.checkpointKeySetBytes = encodeCoseKeySet([coseKeyFromKeyObject(checkpointKey, { kid: coseKeyThumbprint(checkpointKey) })]);
+    this.checkpointVerifier = noteVerifierKey(options.origin, checkpointKey);
     this.metrics = new ServiceMetrics({ queueDepth: () => log.queueDepth, treeSize: () => log.size }, options.metrics);
   }
 
@@ -133,13 +138,12 @@ export class TransparencyService {
    * pins. Published beside the receipt keys, since an ECDSA service has a separate one.
    */
   checkpointVerifierKey(): string {
-    return noteVerifierKey(this.options.origin, createPublicKey(this.options.keys.checkpointKey));
+    return this.checkpointVerifier;
   }
 
   /** The checkpoint key as a COSE_KeySet of one Ed25519 key, for discovery over HTTP. */
   checkpointKeySet(): Uint8Array {
-    const publicKey = createPublicKey(this.options.keys.checkpointKey);
-    return encodeCoseKeySet([coseKeyFromKeyObject(publicKey, { kid: coseKeyThumbprint(publicKey) })]);
+    return this.checkpointKeySetBytes;
   }
 
   /**
@@ -202,7 +206,7 @@ export class TransparencyService {
 
   /** A consistency receipt from `from` to the checkpoint at `to` (default: the latest). */
   async consistencyReceipt(from: number, to = this.log.size): Promise<Uint8Array | undefined> {
-    const head = to === this.log.size ? this.log.latestCheckpoint : await this.log.checkpoint(to);
+    const head = await this.headAt(to);
     if (head === undefined) return undefined;
     const path = await this.log.consistencyProof(from, to);
     return consistencyReceipt(receiptHead(head), { treeSize1: from, treeSize2: to, path });
@@ -237,10 +241,14 @@ export class TransparencyService {
     this.logger.info({ treeSize: this.log.size }, 'log closed');
   }
 
-  private async signedHead(treeSize: number): Promise<SignedTreeHead> {
+  /** The checkpoint signed at exactly `treeSize` (the latest without a read), if there is one. */
+  private async headAt(treeSize: number): Promise<SignedTreeHead | undefined> {
     const latest = this.log.latestCheckpoint;
-    if (treeSize === latest.size) return latest;
-    const head = await this.log.checkpoint(treeSize);
+    return treeSize === latest.size ? latest : this.log.checkpoint(treeSize);
+  }
+
+  private async signedHead(treeSize: number): Promise<SignedTreeHead> {
+    const head = await this.headAt(treeSize);
     if (head === undefined) throw new LogError('TREE_SIZE_OUT_OF_RANGE', `no checkpoint was signed at tree size ${treeSize}`);
     return head;
   }
