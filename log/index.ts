@@ -4,7 +4,16 @@ export type { CheckpointSigner, SignedTreeHead, TreeHead } from './checkpoint.js
 export { LogError, type LogErrorCode } from './errors.js';
 export { MAX_ENTRIES_PER_READ, MerkleLog, type MerkleLogOptions } from './merkle-log.js';
 export type { AppendResult, SequencerOptions, Submission } from './sequencer.js';
-export { type Integration, LevelDbStorage, type LevelDbStorageOptions, type LogStorage, type TreeState } from './storage/index.js';
+export {
+  type Integration,
+  type KeyRange,
+  type KeyValue,
+  type KeyValueSpace,
+  LevelDbStorage,
+  type LevelDbStorageOptions,
+  type LogStorage,
+  type TreeState,
+} from './storage/index.js';
 export * as tiles from './tiles/index.js';
 export * as tree from './tree/index.js';
 export {

@@ -408,3 +408,70 @@ describe('a damaged database', () => {
     expect(['STORAGE_CORRUPT', 'STORAGE_FAILURE']).toContain(error.code);
   });
 });
+
+describe('followers', () => {
+  it('hears of each checkpoint once it is durable, before the submitters are answered', async () => {
+    const log = await openLog();
+    const heard: number[] = [];
+    const stop = log.onCheckpoint((head) => {
+      heard.push(head.size);
+      expect(log.latestCheckpoint.size).toBe(head.size);
+    });
+    const first = await log.append(entry(1));
+    expect(heard).toContain(first.treeSize);
+    await Promise.all([log.append(entry(2)), log.append(entry(3))]);
+    expect(heard.at(-1)).toBe(3);
+    stop();
+    await log.append(entry(4));
+    expect(heard.at(-1)).toBe(3);
+  });
+
+  it('keeps integrating when a listener throws', async () => {
+    const log = await openLog();
+    log.onCheckpoint(() => {
+      throw new Error('a broken follower');
+    });
+    const result = await log.append(entry(1));
+    expect(result.index).toBe(0);
+    expect(log.size).toBe(1);
+  });
+
+  it('lists checkpoints in increasing size, within bounds', async () => {
+    const log = await openLog();
+    for (let i = 0; i < 5; i++) await log.append(entry(i));
+    const heads = await log.checkpoints(0, 1000);
+    expect(heads.map((h) => h.size)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect((await log.checkpoints(3, 2)).map((h) => h.size)).toEqual([3, 4]);
+    expect(await log.checkpoints(6, 10)).toEqual([]);
+    await expectCode(() => log.checkpoints(0, 0), 'INVALID_ARGUMENT');
+    await expectCode(() => log.checkpoints(-1, 10), 'INVALID_ARGUMENT');
+  });
+});
+
+describe('key spaces beside the log', () => {
+  it('reads, ranges, writes and clears its own keys only', async () => {
+    const dir = join(root, `space-${counter++}`);
+    const storage = await LevelDbStorage.open(dir);
+    const log = await openLog({ storage });
+    await log.append(entry(1));
+    const a = storage.space('index');
+    const b = storage.space('inde');
+    const k = (text: string) => new Uint8Array(Buffer.from(text));
+    await a.write({ puts: [[k('a1'), k('v1')], [k('a2'), k('v2')], [k('b1'), k('v3')]] });
+    await b.write({ puts: [[k('a1'), k('other')]] });
+    expect((await a.get([k('a1'), k('zz')])).map((v) => v && Buffer.from(v).toString())).toEqual(['v1', undefined]);
+    const range = await a.range({ gte: k('a'), lt: k('b'), limit: 10 });
+    expect(range.map(([key, value]) => `${Buffer.from(key)}=${Buffer.from(value)}`)).toEqual(['a1=v1', 'a2=v2']);
+    expect((await a.range({ limit: 10, reverse: true })).map(([key]) => Buffer.from(key).toString())).toEqual(['b1', 'a2', 'a1']);
+    expect((await a.range({ limit: 1 })).length).toBe(1);
+    await a.write({ deletes: [k('a2')] });
+    expect((await a.range({ limit: 10 })).length).toBe(2);
+    await a.clear();
+    expect(await a.range({ limit: 10 })).toEqual([]);
+    expect((await b.get([k('a1')]))[0]).toBeDefined();
+    // The log's own records are untouched.
+    expect(log.size).toBe(1);
+    await log.audit();
+    expect(() => storage.space('Bad Name')).toThrow(LogError);
+  });
+});

@@ -95,6 +95,30 @@ export class MerkleLog {
     return this.storage.readCheckpoint(size);
   }
 
+  /**
+   * Signed checkpoints in increasing size from `fromSize`, at most `limit` (1 to 1000) of them,
+   * none beyond the current one. The registration time of entry i is the timestamp of the first
+   * checkpoint whose size exceeds i.
+   */
+  async checkpoints(fromSize: number, limit: number): Promise<SignedTreeHead[]> {
+    if (!isTreeSize(fromSize)) throw new LogError('INVALID_ARGUMENT', 'a tree size is a non-negative integer');
+    if (!isTreeSize(limit) || limit < 1 || limit > 1000) throw new LogError('INVALID_ARGUMENT', 'read between 1 and 1000 checkpoints at a time');
+    const size = this.size;
+    if (fromSize > size) return [];
+    const heads = await this.storage.readCheckpoints(fromSize, limit);
+    return heads.filter((head) => head.size <= size);
+  }
+
+  /**
+   * Calls `listener` with each new signed checkpoint once it is durable, before the submitters
+   * under it are answered: the hook for followers such as the entry index. The listener must
+   * only schedule work (it runs on the sequencer's path); what it throws is ignored. Returns the
+   * function that removes it.
+   */
+  onCheckpoint(listener: (head: SignedTreeHead) => void): () => void {
+    return this.sequencer.onCheckpoint(listener);
+  }
+
   /** Root of the tree at any size up to the current one. */
   async rootAt(size: number): Promise<Uint8Array> {
     this.checkSize(size, 'tree size');

@@ -97,6 +97,7 @@ export class Sequencer {
 
   private edge: RightEdge;
   private committed: TreeState;
+  private readonly checkpointListeners = new Set<(head: SignedTreeHead) => void>();
   private latest: SignedTreeHead | undefined;
   readonly reader: TreeReader;
 
@@ -321,6 +322,24 @@ export class Sequencer {
     const head: SignedTreeHead = { size, rootHash, timestamp, signature };
     await this.storage.writeCheckpoint(head);
     this.latest = head;
+    for (const listener of this.checkpointListeners) {
+      // A follower's failure is its own: it must never fail the batch whose entries are durable.
+      try {
+        listener(head);
+      } catch {
+        // ignored by design (see onCheckpoint)
+      }
+    }
+  }
+
+  /**
+   * Calls `listener` after each new checkpoint is durably stored, with that checkpoint, before
+   * its submitters are answered. It runs on the sequencer's path, so it must only schedule work;
+   * what it throws is ignored. Returns the function that removes it.
+   */
+  onCheckpoint(listener: (head: SignedTreeHead) => void): () => void {
+    this.checkpointListeners.add(listener);
+    return () => this.checkpointListeners.delete(listener);
   }
 
   /** The guard behind "never sign two inconsistent heads": prove the new head extends the old. */

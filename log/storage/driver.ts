@@ -45,3 +45,29 @@ export interface LogStorage {
 
   close(): Promise<void>;
 }
+
+/** A key and its value in a {@link KeyValueSpace}. */
+export type KeyValue = readonly [key: Uint8Array, value: Uint8Array];
+
+/** A range of keys in a {@link KeyValueSpace}: [gte, lt), both optional, at most `limit` pairs. */
+export interface KeyRange {
+  readonly gte?: Uint8Array;
+  readonly lt?: Uint8Array;
+  readonly limit: number;
+  /** Descending order. */
+  readonly reverse?: boolean;
+}
+
+/**
+ * A private key space in the log's own store, for followers of the log (the entry index) that
+ * keep records derived from it: same database, same durability, none of the log's keys. Keys are
+ * ordered as unsigned bytes. Drivers throw `LogError` with a STORAGE_* code.
+ */
+export interface KeyValueSpace {
+  get(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
+  range(range: KeyRange): Promise<KeyValue[]>;
+  /** Writes every put and delete in one atomic, durable batch. */
+  write(changes: { readonly puts?: readonly KeyValue[]; readonly deletes?: readonly Uint8Array[] }): Promise<void>;
+  /** Deletes every key of the space; durable when it returns. */
+  clear(): Promise<void>;
+}

@@ -1,2 +1,2 @@
-export type { Integration, LogStorage, TreeState } from './driver.js';
+export type { Integration, KeyRange, KeyValue, KeyValueSpace, LogStorage, TreeState } from './driver.js';
 export { LevelDbStorage, type LevelDbStorageOptions } from './leveldb.js';

@@ -4,7 +4,7 @@ import type { SignedTreeHead } from '../checkpoint.js';
 import { LogError } from '../errors.js';
 import { decodeEntryBundle, encodeEntryBundle, type TileId } from '../tiles/index.js';
 import { HASH_SIZE } from '../tree/index.js';
-import type { Integration, LogStorage, TreeState } from './driver.js';
+import type { Integration, KeyRange, KeyValue, KeyValueSpace, LogStorage, TreeState } from './driver.js';
 
 // Key space. One byte of prefix per record type keeps each type in its own sorted run, so an
 // index range is a range scan and the random-keyed hash index never interleaves with entries.
@@ -15,6 +15,7 @@ const ENTRY_CHUNK = 0x65; // "e" ‖ u64 first index → entries, as a C2SP entr
 const LEAF_INDEX = 0x68; // "h" ‖ leaf hash → u64 index
 const TILE = 0x74; // "t" ‖ u8 level ‖ u64 index → tile
 const CHECKPOINT = 0x63; // "c" ‖ u64 size → checkpoint record
+const SPACE = 0x78; // "x" ‖ u8 name length ‖ name ‖ key → a follower's record (KeyValueSpace)
 
 const RECORD_VERSION = 1;
 
@@ -319,11 +320,92 @@ export class LevelDbStorage implements LogStorage {
     }
   }
 
+  /**
+   * The key space `name` (1 to 32 of a-z 0-9 -) in this database: for followers of the log, such
+   * as the entry index, whose records must live and be backed up with the log.
+   */
+  space(name: string): KeyValueSpace {
+    if (typeof name !== 'string' || !/^[a-z0-9-]{1,32}$/.test(name)) {
+      throw new LogError('INVALID_ARGUMENT', 'a key space name is 1 to 32 of a-z 0-9 -');
+    }
+    return new LevelDbSpace(this.db, Uint8Array.of(SPACE, name.length, ...new TextEncoder().encode(name)));
+  }
+
   async close(): Promise<void> {
     try {
       await this.db.close();
     } catch (err) {
       throw storageError('close', err);
+    }
+  }
+}
+
+/** A key space inside the log's LevelDB: every key carries the space's prefix, stripped on reads. */
+class LevelDbSpace implements KeyValueSpace {
+  /** The first key after every key of the space (the prefix is ASCII, so its last byte is < 0xff). */
+  private readonly end: Uint8Array;
+
+  constructor(
+    private readonly db: ClassicLevel<Uint8Array, Uint8Array>,
+    private readonly prefix: Uint8Array,
+  ) {
+    this.end = prefix.slice();
+    this.end[this.end.length - 1]! += 1;
+  }
+
+  private key(key: Uint8Array): Uint8Array {
+    const full = new Uint8Array(this.prefix.length + key.length);
+    full.set(this.prefix);
+    full.set(key, this.prefix.length);
+    return full;
+  }
+
+  async get(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    if (keys.length === 0) return [];
+    try {
+      return await this.db.getMany(keys.map((key) => this.key(key)));
+    } catch (err) {
+      throw storageError('read a key space', err);
+    }
+  }
+
+  async range(range: KeyRange): Promise<KeyValue[]> {
+    if (!Number.isSafeInteger(range.limit) || range.limit < 0) throw new LogError('INVALID_ARGUMENT', 'a range limit is a non-negative integer');
+    if (range.limit === 0) return [];
+    const out: KeyValue[] = [];
+    try {
+      for await (const [key, value] of this.db.iterator({
+        gte: range.gte === undefined ? this.prefix : this.key(range.gte),
+        lt: range.lt === undefined ? this.end : this.key(range.lt),
+        limit: range.limit,
+        reverse: range.reverse === true,
+      })) {
+        out.push([key.subarray(this.prefix.length), value]);
+      }
+    } catch (err) {
+      throw storageError('scan a key space', err);
+    }
+    return out;
+  }
+
+  async write(changes: { readonly puts?: readonly KeyValue[]; readonly deletes?: readonly Uint8Array[] }): Promise<void> {
+    const batch = this.db.batch();
+    for (const key of changes.deletes ?? []) batch.del(this.key(key));
+    for (const [key, value] of changes.puts ?? []) batch.put(this.key(key), value);
+    try {
+      await batch.write({ sync: true });
+    } catch (err) {
+      throw storageError('write a key space', err);
+    }
+  }
+
+  async clear(): Promise<void> {
+    try {
+      await this.db.clear({ gte: this.prefix, lt: this.end });
+      // clear() does not sync; a synced write after it makes the deletions durable with it.
+      await this.db.batch().del(this.prefix).write({ sync: true });
+    } catch (err) {
+      throw storageError('clear a key space', err);
     }
   }
 }
