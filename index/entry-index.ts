@@ -1,0 +1,305 @@
+// The entry index: a follower of the log. After each checkpoint it reads the entries it has not
+// indexed yet, derives their records (records.ts, a pure function of the entry) and writes them
+// with its new indexed size in one atomic, durable batch in the log's own store. So after any
+// crash it resumes exactly where its last batch ended: no entry is skipped or indexed twice,
+// and every query answers for one tree size, a prefix of the log. Only this class writes the
+// index; the HTTP handlers only read it.
+
+import { type KeyValueSpace, MAX_ENTRIES_PER_READ, type MerkleLog, type SignedTreeHead } from '../log/index.js';
+import { bytesEqual } from '../util/index.js';
+import { IndexError } from './errors.js';
+import {
+  decodeEntry,
+  decodeSecondaryValue,
+  decodeState,
+  encodeState,
+  entryKey,
+  type Field,
+  FIELDS,
+  INDEX_FORMAT,
+  type IndexState,
+  indexOfSecondaryKey,
+  recordsOf,
+  secondaryKey,
+  STATE_KEY,
+  valuePrefix,
+} from './keys.js';
+import { ENTRY_TYPE_CODES, ENTRY_TYPES, type EntryType, type IndexedEntry, indexEntry } from './records.js';
+
+export interface EntryIndexOptions {
+  readonly log: MerkleLog;
+  /** The index's key space in the log's store (`LevelDbStorage.space('index')`). */
+  readonly space: KeyValueSpace;
+  /** Entries indexed per atomic batch (default and most: 1000). */
+  readonly batchEntries?: number;
+  /** Told of a failed catch-up; the index tries again at the next checkpoint. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Why an index found at open was dropped and rebuilt from the log. */
+export type RebuildReason = 'format' | 'ahead-of-log' | 'another-log' | 'malformed' | 'interrupted';
+
+export interface EntryQuery {
+  readonly type?: EntryType;
+  /** Only entries whose `time` is at or after this (ms since the epoch). */
+  readonly from?: number;
+  /** Only entries whose `time` is before this (ms). */
+  readonly to?: number;
+  /** The cursor: only entries after this log index (a previous page's `next`). */
+  readonly after?: number;
+  /** Most entries in the page (default 100, at most 1000). */
+  readonly limit?: number;
+}
+
+export interface EntryPage {
+  /** The tree size the answer reflects: entries below it are all indexed, none above it is shown. */
+  readonly treeSize: number;
+  /** In log order. */
+  readonly entries: readonly IndexedEntry[];
+  /** Pass as `after` for the next page; absent when the index has nothing further. */
+  readonly next?: number;
+}
+
+export const MAX_PAGE_ENTRIES = 1000;
+const DEFAULT_PAGE_ENTRIES = 100;
+/** Most secondary keys one page may scan: a filtered query does bounded work, then returns a cursor. */
+const MAX_SCANNED_PER_PAGE = 10_000;
+
+export class EntryIndex {
+  private state: IndexState;
+  private closed = false;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private readonly waiters = new Set<{ size: number; resolve: () => void; reject: (error: unknown) => void }>();
+  private readonly unfollow: () => void;
+  private readonly batchEntries: number;
+
+  private constructor(
+    private readonly log: MerkleLog,
+    private readonly space: KeyValueSpace,
+    state: IndexState,
+    /** Set when the index found at open was dropped, and why. */
+    readonly rebuilt: RebuildReason | undefined,
+    private readonly options: EntryIndexOptions,
+  ) {
+    this.state = state;
+    this.batchEntries = options.batchEntries ?? MAX_ENTRIES_PER_READ;
+    this.unfollow = log.onCheckpoint(() => this.kick());
+  }
+
+  /**
+   * Opens the index of `log` in `space`, checks that it belongs to this log at a size the log
+   * has, and starts catching up in the background (`caughtUp()` waits for it). An index that is
+   * malformed, of another format, ahead of the log or of another log is derived data: it is
+   * dropped and rebuilt, and `rebuilt` says why.
+   */
+  static async open(options: EntryIndexOptions): Promise<EntryIndex> {
+    const { log, space } = options;
+    const batch = options.batchEntries;
+    if (batch !== undefined && (!Number.isSafeInteger(batch) || batch < 1 || batch > MAX_ENTRIES_PER_READ)) {
+      throw new IndexError('INDEX_BAD_QUERY', `batchEntries must be an integer from 1 to ${MAX_ENTRIES_PER_READ}`);
+    }
+    const { state, reason } = await loadState(log, space);
+    if (reason !== undefined) await space.clear();
+    const index = new EntryIndex(log, space, state ?? emptyState(), reason, options);
+    index.kick();
+    return index;
+  }
+
+  /**
+   * Drops the index in `space` and indexes `log` again from its first entry; resolves with the
+   * size indexed. For `atlog reindex`: the log must not be taking entries meanwhile.
+   */
+  static async rebuild(options: EntryIndexOptions): Promise<number> {
+    await options.space.clear();
+    const index = await EntryIndex.open(options);
+    try {
+      return await index.caughtUp();
+    } finally {
+      await index.close();
+    }
+  }
+
+  /** The tree size indexed so far. */
+  get size(): number {
+    return this.state.size;
+  }
+
+  /** Resolves with the indexed size once it reaches `size` (default: the log's size now). */
+  caughtUp(size: number = this.log.size): Promise<number> {
+    if (this.state.size >= size) return Promise.resolve(this.state.size);
+    if (this.closed) return Promise.reject(new IndexError('INDEX_CLOSED', 'the index is closed'));
+    return new Promise((resolve, reject) => {
+      this.waiters.add({ size, resolve: () => resolve(this.state.size), reject });
+      this.kick();
+    });
+  }
+
+  /** The record of the entry at `index`, if the index has reached it. */
+  async entry(index: number): Promise<IndexedEntry | undefined> {
+    if (!Number.isSafeInteger(index) || index < 0) throw new IndexError('INDEX_BAD_QUERY', 'a log index is a non-negative integer');
+    if (index >= this.state.size) return undefined;
+    const [value] = await this.space.get([entryKey(index)]);
+    if (value === undefined) throw new IndexError('INDEX_CORRUPT', `entry ${index} is missing from the index; rebuild it (atlog reindex)`);
+    return decodeEntry(value, index);
+  }
+
+  /**
+   * The entries found by `field` = `value` (an agent, a workflow, a task…), in log order, filtered
+   * by type and time, one page at a time. Scans at most a bounded number of keys per call: a page
+   * can come back short, with a `next` cursor, when the filters skip many entries.
+   */
+  async find(field: Field, value: string, query: EntryQuery = {}): Promise<EntryPage> {
+    if (!(field in FIELDS)) throw new IndexError('INDEX_BAD_QUERY', `the index has no field ${JSON.stringify(String(field))}`);
+    if (typeof value !== 'string') throw new IndexError('INDEX_BAD_QUERY', `a ${field} is text`);
+    const { limit, typeCode, from, to, after } = checkQuery(query);
+    const treeSize = this.state.size;
+    const prefix = valuePrefix(field, value);
+    const start = after + 1;
+    if (prefix === undefined || start >= treeSize) return { treeSize, entries: [] };
+
+    const keys = await this.space.range({
+      gte: secondaryKey(prefix, start),
+      lt: secondaryKey(prefix, treeSize),
+      limit: Math.max(limit, MAX_SCANNED_PER_PAGE),
+    });
+    const wanted: number[] = [];
+    let last = after;
+    for (const [key, v] of keys) {
+      last = indexOfSecondaryKey(key);
+      const { time, typeCode: code } = decodeSecondaryValue(v);
+      if ((typeCode === undefined || code === typeCode) && time >= from && time < to) wanted.push(last);
+      if (wanted.length === limit) break;
+    }
+    const values = await this.space.get(wanted.map(entryKey));
+    const entries = values.map((v, i) => {
+      if (v === undefined) throw new IndexError('INDEX_CORRUPT', `entry ${wanted[i]} is missing from the index; rebuild it (atlog reindex)`);
+      return decodeEntry(v, wanted[i]!);
+    });
+    // More may follow if the page filled, or if the scan stopped at its bound before the end.
+    const more = wanted.length === limit || keys.length === Math.max(limit, MAX_SCANNED_PER_PAGE);
+    return more && last + 1 < treeSize ? { treeSize, entries, next: last } : { treeSize, entries };
+  }
+
+  /** Stops following the log and waits for the batch being written. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unfollow();
+    await this.running;
+    for (const waiter of this.waiters) waiter.reject(new IndexError('INDEX_CLOSED', 'the index is closed'));
+    this.waiters.clear();
+  }
+
+  private kick(): void {
+    if (this.closed) return;
+    if (this.running !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.running = this.catchUp()
+      .catch((error: unknown) => {
+        this.options.onError?.(error);
+        for (const waiter of this.waiters) waiter.reject(error);
+        this.waiters.clear();
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Indexes batches until the index reaches the log's size. */
+  private async catchUp(): Promise<void> {
+    const times = new RegistrationTimes(this.log);
+    while (!this.closed && this.state.size < this.log.size) {
+      const first = this.state.size;
+      const count = Math.min(this.batchEntries, this.log.size - first);
+      const entries = await this.log.entries(first, count);
+      const size = first + entries.length;
+      const puts: [Uint8Array, Uint8Array][] = [];
+      for (let i = 0; i < entries.length; i++) {
+        puts.push(...recordsOf(indexEntry(entries[i]!, first + i, await times.of(first + i))));
+      }
+      const state: IndexState = { format: INDEX_FORMAT, size, rootHash: await this.log.rootAt(size) };
+      puts.push([STATE_KEY, encodeState(state)]);
+      await this.space.write({ puts });
+      this.state = state;
+      for (const waiter of this.waiters) {
+        if (waiter.size <= size) {
+          this.waiters.delete(waiter);
+          waiter.resolve();
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The registration time of entry i: the timestamp of the first checkpoint whose size exceeds i.
+ * Reads the checkpoints in order, a page at a time, as the indexer walks forward.
+ */
+class RegistrationTimes {
+  private heads: SignedTreeHead[] = [];
+  private at = 0;
+
+  constructor(private readonly log: MerkleLog) {}
+
+  async of(index: number): Promise<number> {
+    for (;;) {
+      while (this.at < this.heads.length && this.heads[this.at]!.size <= index) this.at++;
+      if (this.at < this.heads.length) return this.heads[this.at]!.timestamp;
+      const from = Math.max(index + 1, (this.heads.at(-1)?.size ?? 0) + 1);
+      this.heads = await this.log.checkpoints(from, 1000);
+      this.at = 0;
+      if (this.heads.length === 0) throw new IndexError('INDEX_CORRUPT', `no checkpoint covers entry ${index} of the log`);
+    }
+  }
+}
+
+function emptyState(): IndexState {
+  return { format: INDEX_FORMAT, size: 0, rootHash: new Uint8Array(32) };
+}
+
+async function loadState(log: MerkleLog, space: KeyValueSpace): Promise<{ state?: IndexState; reason?: RebuildReason }> {
+  const [stored] = await space.get([STATE_KEY]);
+  if (stored === undefined) {
+    // Records without a state are what an interrupted rebuild leaves.
+    const [any] = await space.range({ limit: 1 });
+    return any === undefined ? {} : { reason: 'interrupted' };
+  }
+  let state: IndexState;
+  try {
+    state = decodeState(stored);
+  } catch {
+    return { reason: 'malformed' };
+  }
+  if (state.format !== INDEX_FORMAT) return { reason: 'format' };
+  if (state.size > log.size) return { reason: 'ahead-of-log' };
+  if (state.size > 0 && !bytesEqual(await log.rootAt(state.size), state.rootHash)) return { reason: 'another-log' };
+  return { state };
+}
+
+function checkQuery(query: EntryQuery): { limit: number; typeCode: number | undefined; from: number; to: number; after: number } {
+  if (typeof query !== 'object' || query === null) throw new IndexError('INDEX_BAD_QUERY', 'a query is an object');
+  const limit = query.limit ?? DEFAULT_PAGE_ENTRIES;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_ENTRIES) {
+    throw new IndexError('INDEX_BAD_QUERY', `limit is an integer from 1 to ${MAX_PAGE_ENTRIES}`);
+  }
+  const type = query.type;
+  if (type !== undefined && !(ENTRY_TYPES as readonly string[]).includes(type)) {
+    throw new IndexError('INDEX_BAD_QUERY', `type is one of ${ENTRY_TYPES.join(', ')}`);
+  }
+  const from = query.from ?? 0;
+  const to = query.to ?? Number.MAX_SAFE_INTEGER;
+  for (const [name, v] of [['from', from], ['to', to]] as const) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new IndexError('INDEX_BAD_QUERY', `${name} is a time in milliseconds since the epoch`);
+  }
+  if (from > to) throw new IndexError('INDEX_BAD_QUERY', 'from is later than to');
+  const after = query.after ?? -1;
+  if (!Number.isSafeInteger(after) || after < -1) throw new IndexError('INDEX_BAD_QUERY', 'after is a log index (a previous page’s next)');
+  return { limit, typeCode: type === undefined ? undefined : ENTRY_TYPE_CODES[type], from, to, after };
+}

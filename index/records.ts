@@ -1,0 +1,339 @@
+// What the index records of one log entry: a pure function of the entry's bytes, its index and
+// its registration time, so that indexing the same log twice gives the same records byte for
+// byte (`atlog reindex`, the crash test). It never throws on an entry: an entry the index cannot
+// read is still recorded, with what could be read of it.
+
+import { hashLeaf } from '../log/tree/index.js';
+import { parseStatement, type SignedStatement } from '../receipts/index.js';
+import { toHex } from '../util/index.js';
+import { JsonSyntaxError, parseStrictJson } from '../util/index.js';
+
+/** The kinds of entry the index tells apart; `other` is any statement of another content type. */
+export const ENTRY_TYPES = [
+  'exec-audit',
+  'behavior-attestation',
+  'resource-usage',
+  'override-event',
+  'behavior-profile',
+  'registration-policy',
+  'other',
+] as const;
+export type EntryType = (typeof ENTRY_TYPES)[number];
+
+/** Stable one-byte codes for the types, as stored in secondary keys: never renumber. */
+export const ENTRY_TYPE_CODES: Readonly<Record<EntryType, number>> = Object.freeze({
+  other: 0,
+  'exec-audit': 1,
+  'behavior-attestation': 2,
+  'resource-usage': 3,
+  'override-event': 4,
+  'behavior-profile': 5,
+  'registration-policy': 6,
+});
+
+const MEDIA_TYPES: ReadonlyMap<string, EntryType> = new Map([
+  ['application/vnd.atlog.exec-audit+json', 'exec-audit'],
+  ['application/vnd.atlog.behavior-attestation+json', 'behavior-attestation'],
+  ['application/vnd.atlog.resource-usage+json', 'resource-usage'],
+  ['application/vnd.atlog.override-event+json', 'override-event'],
+  ['application/vnd.atlog.behavior-profile+json', 'behavior-profile'],
+  ['application/vnd.atlog.registration-policy+json', 'registration-policy'],
+]);
+
+/**
+ * How much of the payload the index could read: `valid` a JSON payload of a known type, `invalid`
+ * one of a known type that is not well-formed JSON (admitted under a policy that did not check
+ * it), `envelope` a hash envelope (the log holds only the digest), `opaque` any other content.
+ */
+export type PayloadState = 'valid' | 'invalid' | 'envelope' | 'opaque';
+
+export interface IndexedLink {
+  readonly rel: string;
+  readonly record?: string;
+  readonly tid?: string;
+  readonly wid?: string;
+  readonly domain?: string;
+}
+
+export interface IndexedMeasurement {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+}
+
+/** One entry as the index records it: what the analyses query, never the whole payload. */
+export interface IndexedEntry {
+  readonly index: number;
+  /** The entry id: hex of the leaf hash. */
+  readonly entryId: string;
+  /** When the log registered it: the timestamp of the first checkpoint that includes it (ms). */
+  readonly registeredAt: number;
+  /** When the issuer says it happened (ms): the payload's iat, else the CWT iat, else registeredAt. */
+  readonly time: number;
+  readonly type: EntryType;
+  readonly payload: PayloadState;
+  readonly contentType?: string | number;
+  /** CWT iss and sub. */
+  readonly iss: string;
+  readonly sub: string;
+  readonly domain?: string;
+  /** The agent the statement is from or about (agent.id). */
+  readonly agent?: string;
+  /** Every agent the entry concerns: agent.id, an override's targets, a profile's agents, consumer and provider agents. */
+  readonly agents: readonly string[];
+  readonly wid?: string;
+  readonly tid?: string;
+  readonly par: readonly string[];
+  readonly txn?: string;
+  /** The trace id of a W3C traceparent. */
+  readonly traceId?: string;
+  readonly links: readonly IndexedLink[];
+  /** Every other entry this one refers to by entry id (links, prev, approvals, evidence…). */
+  readonly refs: readonly string[];
+  /** exec-audit: exec_act; override-event: the override action. */
+  readonly action?: string;
+  /** exec-audit: outcome.status. */
+  readonly outcome?: string;
+  readonly overrideId?: string;
+  readonly level?: string;
+  readonly phase?: string;
+  /** behavior-profile: its id and version. */
+  readonly profileId?: string;
+  readonly profileVersion?: string;
+  readonly dims: Readonly<Record<string, string | number | boolean>>;
+  readonly units: Readonly<Partial<Record<'agent' | 'principal' | 'workflow', string>>>;
+  readonly measurements: readonly IndexedMeasurement[];
+}
+
+/** Longest value a secondary key holds (bytes of UTF-8); longer values are not indexed under it. */
+export const MAX_KEY_VALUE_BYTES = 1024;
+const MAX_PAYLOAD_CHARS = 65_535;
+const MAX_PAYLOAD_DEPTH = 32;
+const MAX_LIST = 256;
+const ENTRY_ID = /^[0-9a-f]{64}$/;
+
+/** The media type of a statement, lower case, without parameters. */
+function mediaTypeOf(statement: SignedStatement): string | number | undefined {
+  const value = statement.hashEnvelope !== undefined ? statement.hashEnvelope.preimageContentType : statement.contentType;
+  if (typeof value !== 'string') return value;
+  const semicolon = value.indexOf(';');
+  return (semicolon === -1 ? value : value.slice(0, semicolon)).trim().toLowerCase();
+}
+
+/** The index record of the entry at `index`, registered at `registeredAt` (ms). Never throws. */
+export function indexEntry(entry: Uint8Array, index: number, registeredAt: number): IndexedEntry {
+  const entryId = toHex(hashLeaf(entry));
+  let statement: SignedStatement;
+  try {
+    statement = parseStatement(entry);
+  } catch {
+    // Not a signed statement: only a log used outside the service holds such entries.
+    return base({ index, entryId, registeredAt, time: registeredAt, type: 'other', payload: 'opaque', iss: '', sub: '' });
+  }
+  const contentType = mediaTypeOf(statement);
+  const type = (typeof contentType === 'string' ? MEDIA_TYPES.get(contentType) : undefined) ?? 'other';
+  const cwtTime = statement.iat !== undefined && Number.isFinite(statement.iat) && statement.iat >= 0 ? Math.round(statement.iat * 1000) : undefined;
+  const head = {
+    index,
+    entryId,
+    registeredAt,
+    time: cwtTime ?? registeredAt,
+    type,
+    ...(contentType === undefined ? {} : { contentType }),
+    iss: statement.iss,
+    sub: statement.sub,
+  };
+  if (statement.hashEnvelope !== undefined) return base({ ...head, payload: 'envelope' });
+  if (type === 'other' || statement.payload === null) return base({ ...head, payload: 'opaque' });
+  const payload = parsePayload(statement.payload);
+  if (payload === undefined) return base({ ...head, payload: 'invalid' });
+  return fromPayload({ ...head, payload: 'valid' }, type, payload);
+}
+
+function parsePayload(bytes: Uint8Array): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+  try {
+    const value = parseStrictJson(text, { maxLength: MAX_PAYLOAD_CHARS, maxDepth: MAX_PAYLOAD_DEPTH });
+    return isObject(value) ? value : undefined;
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) return undefined;
+    throw error;
+  }
+}
+
+type Head = Pick<IndexedEntry, 'index' | 'entryId' | 'registeredAt' | 'time' | 'type' | 'payload' | 'iss' | 'sub'> & Partial<IndexedEntry>;
+
+function base(head: Head): IndexedEntry {
+  return { agents: [], par: [], links: [], refs: [], dims: {}, units: {}, measurements: [], ...head };
+}
+
+/**
+ * Reads what the index keeps from a payload, defensively: the registration policy validated it
+ * when it was admitted, but a log may hold entries admitted under an older or more lenient
+ * policy, so every member is checked for its type and anything unexpected is left out.
+ */
+function fromPayload(head: Head, type: EntryType, p: Record<string, unknown>): IndexedEntry {
+  const corr = object(p.corr);
+  const dp = object(p.dp);
+  const agentId = text(object(p.agent)?.id);
+  const agents = new Set<string>();
+  if (agentId !== undefined) agents.add(agentId);
+
+  let wid = text(corr?.wid);
+  let tid = text(corr?.tid);
+  let par = texts(corr?.par);
+  const extra: Partial<Record<keyof IndexedEntry, unknown>> = {};
+  switch (type) {
+    case 'exec-audit': {
+      // The ECT claims carry the task's place in the DAG (one place per fact).
+      wid = text(p.wid) ?? wid;
+      tid = text(p.jti) ?? tid;
+      par = p.par === undefined ? par : texts(p.par);
+      extra.action = text(p.exec_act);
+      extra.outcome = text(object(p.outcome)?.status);
+      break;
+    }
+    case 'resource-usage': {
+      for (const side of [object(p.consumer), object(p.provider)]) {
+        const agent = text(side?.agent);
+        if (agent !== undefined) agents.add(agent);
+      }
+      break;
+    }
+    case 'override-event': {
+      extra.overrideId = text(p.override_id);
+      extra.action = text(p.action);
+      extra.level = text(p.level);
+      extra.phase = text(p.phase);
+      for (const agent of texts(object(p.target)?.agents)) agents.add(agent);
+      break;
+    }
+    case 'behavior-profile': {
+      extra.profileId = text(p.id);
+      extra.profileVersion = text(p.version);
+      for (const agent of texts(object(p.applies_to)?.agents)) agents.add(agent);
+      break;
+    }
+    default:
+      break;
+  }
+  const iat = p.iat;
+  const time = typeof iat === 'number' && Number.isFinite(iat) && iat >= 0 && iat <= 253_402_300_799 ? Math.round(iat * 1000) : head.time;
+  const traceId = traceIdOf(text(corr?.traceparent));
+  const units: Partial<Record<'agent' | 'principal' | 'workflow', string>> = {};
+  const declared = object(dp?.units);
+  for (const unit of ['agent', 'principal', 'workflow'] as const) {
+    const value = text(declared?.[unit]);
+    if (value !== undefined) units[unit] = value;
+  }
+  const record: IndexedEntry = {
+    ...base(head),
+    time,
+    ...defined({ domain: text(p.domain), agent: agentId, wid, tid, txn: text(corr?.txn), traceId }),
+    agents: [...agents].slice(0, MAX_LIST),
+    par: par.slice(0, MAX_LIST),
+    links: links(corr?.links),
+    refs: references(p),
+    ...defined(extra as Record<string, string | undefined>),
+    dims: dims(dp?.dims),
+    units,
+    measurements: type === 'resource-usage' ? measurements(p.measurements) : [],
+  };
+  return record;
+}
+
+function links(value: unknown): IndexedLink[] {
+  if (!Array.isArray(value)) return [];
+  const out: IndexedLink[] = [];
+  for (const item of value.slice(0, MAX_LIST)) {
+    const link = object(item);
+    const rel = text(link?.rel);
+    if (link === undefined || rel === undefined) continue;
+    out.push({ rel, ...defined({ record: text(link.record), tid: text(link.tid), wid: text(link.wid), domain: text(link.domain) }) });
+  }
+  return out;
+}
+
+/**
+ * Entry references are entry ids, 64 lower-case hex digits, wherever they appear (docs/statements.md):
+ * content digests are written `sha-256:<hex>`, so a bare 64-hex string is always a reference.
+ */
+function references(payload: Record<string, unknown>): string[] {
+  const found = new Set<string>();
+  const stack: unknown[] = [payload];
+  let visited = 0;
+  while (stack.length > 0 && visited < 10_000) {
+    const value = stack.pop();
+    visited++;
+    if (typeof value === 'string') {
+      if (ENTRY_ID.test(value)) found.add(value);
+    } else if (Array.isArray(value)) {
+      stack.push(...value);
+    } else if (isObject(value)) {
+      stack.push(...Object.values(value));
+    }
+  }
+  return [...found].sort().slice(0, MAX_LIST);
+}
+
+function dims(value: unknown): Record<string, string | number | boolean> {
+  const source = object(value);
+  const out: Record<string, string | number | boolean> = {};
+  if (source === undefined) return out;
+  for (const key of Object.keys(source).sort().slice(0, 64)) {
+    const v = source[key];
+    if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[key] = v;
+  }
+  return out;
+}
+
+function measurements(value: unknown): IndexedMeasurement[] {
+  if (!Array.isArray(value)) return [];
+  const out: IndexedMeasurement[] = [];
+  for (const item of value.slice(0, MAX_LIST)) {
+    const m = object(item);
+    const name = text(m?.name);
+    const unit = text(m?.unit);
+    const v = m?.value;
+    if (name !== undefined && unit !== undefined && typeof v === 'number' && Number.isFinite(v)) out.push({ name, value: v, unit });
+  }
+  return out;
+}
+
+function traceIdOf(traceparent: string | undefined): string | undefined {
+  const match = traceparent === undefined ? null : /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent);
+  return match?.[1];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function object(value: unknown): Record<string, unknown> | undefined {
+  return isObject(value) ? value : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= 4096 ? value : undefined;
+}
+
+function texts(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  const out: string[] = [];
+  for (const item of value.slice(0, MAX_LIST)) {
+    const t = text(item);
+    if (t !== undefined) out.push(t);
+  }
+  return out;
+}
+
+function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  return out;
+}

@@ -1,0 +1,138 @@
+// The entry index after kill -9: a real child process writes agent statements into a real
+// LevelDB log with the index following it, and is killed at random points (many of them in the
+// middle of an index batch). After each kill the index must hold exactly the records a full scan
+// of the log derives for the size it says it has indexed (nothing skipped, nothing doubled,
+// nothing beyond it), and after catching up exactly those of the whole log.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EntryIndex, indexEntry } from '../../index/index.js';
+import { encodeState, INDEX_FORMAT, recordsOf, STATE_KEY } from '../../index/keys.js';
+import { ed25519NoteSigner, type KeyValueSpace, LevelDbStorage, MerkleLog, noteCheckpointSigner } from '../../log/index.js';
+import { tempDir } from '../support/log.js';
+import { seededRandom } from '../support/naive-tree.js';
+import { REPO_ROOT } from '../support/vectors.js';
+
+const ROUNDS = Number(process.env.ATLOG_INDEX_CRASH_ROUNDS ?? 12);
+const ORIGIN = 'index-crash.test/log';
+const CHILD = join(REPO_ROOT, 'test/crash/index-child.mjs');
+
+function newestSource(dirs: string[]): number {
+  let newest = 0;
+  for (const dir of dirs) {
+    for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+      if (name.endsWith('.ts') && !name.endsWith('.test.ts')) newest = Math.max(newest, statSync(join(dir, name)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+async function runAndKill(dir: string, env: Record<string, string>, batch: number, killAfterMs: number): Promise<{ acks: number; errors: string[] }> {
+  const child: ChildProcess = spawn(process.execPath, [CHILD, dir, ORIGIN, String(batch)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let acks = 0;
+  const errors: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const lines = createInterface({ input: child.stdout! });
+  const closed = new Promise((resolve) => lines.once('close', resolve));
+  const ready = new Promise<void>((resolve) => {
+    lines.on('line', (line) => {
+      if (line.startsWith('ready')) resolve();
+      else if (line.startsWith('ack')) acks++;
+      else errors.push(line);
+    });
+  });
+  await Promise.race([ready, exited]);
+  await new Promise((r) => setTimeout(r, killAfterMs));
+  child.kill('SIGKILL');
+  const code = await exited;
+  await closed;
+  if (code !== null) errors.push(`child exited by itself with ${code}: ${stderr.slice(0, 500)}`);
+  return { acks, errors };
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+/** The whole key space, as hex key → hex value. */
+async function dump(space: KeyValueSpace): Promise<Map<string, string>> {
+  return new Map((await space.range({ limit: 10_000_000 })).map(([k, v]) => [hex(k), hex(v)]));
+}
+
+/** What the index must hold after indexing the first `size` entries, from a scan of the log. */
+async function expected(log: MerkleLog, size: number): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (size === 0) return out;
+  const heads = [];
+  for (let from = 1; ; ) {
+    const page = await log.checkpoints(from, 1000);
+    heads.push(...page);
+    if (page.length < 1000) break;
+    from = page.at(-1)!.size + 1;
+  }
+  let h = 0;
+  for (let first = 0; first < size; first += 1000) {
+    const entries = await log.entries(first, Math.min(1000, size - first));
+    entries.forEach((entry, i) => {
+      while (heads[h]!.size <= first + i) h++;
+      for (const [k, v] of recordsOf(indexEntry(entry, first + i, heads[h]!.timestamp))) out.set(hex(k), hex(v));
+    });
+  }
+  out.set(hex(STATE_KEY), hex(encodeState({ format: INDEX_FORMAT, size, rootHash: await log.rootAt(size) })));
+  return out;
+}
+
+describe('entry index crash safety', () => {
+  beforeAll(() => {
+    const built = join(REPO_ROOT, 'dist/index/index.js');
+    if (!existsSync(built) || statSync(built).mtimeMs < newestSource(['log', 'index', 'receipts'].map((d) => join(REPO_ROOT, d)))) {
+      throw new Error('dist/ is missing or older than the sources: run `npm run build` (npm test does) before this test');
+    }
+  });
+
+  it(`agrees with a full scan of the log after ${ROUNDS} kill -9s in the middle of batches`, async () => {
+    const dir = join(tempDir('atlog-index-crash-'), 'log');
+    const random = seededRandom(Number(process.env.ATLOG_CRASH_SEED ?? 20261201));
+    const checkpointKey = generateKeyPairSync('ed25519').privateKey;
+    const issuerKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const env = {
+      ATLOG_CRASH_KEY: checkpointKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      ATLOG_CRASH_ISSUER_KEY: issuerKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    };
+    let acks = 0;
+    let behind = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const batch = [1, 7, 50, 300][random(4)]!;
+      const run = await runAndKill(dir, env, batch, 30 + random(400));
+      expect(run.errors, `round ${round}`).toEqual([]);
+      acks += run.acks;
+
+      const storage = await LevelDbStorage.open(dir);
+      const log = await MerkleLog.open({ storage, signer: noteCheckpointSigner(ORIGIN, ed25519NoteSigner(ORIGIN, checkpointKey)) });
+      try {
+        const space = storage.space('index');
+        const [state] = await space.get([STATE_KEY]);
+        const indexed = state === undefined ? 0 : (await import('../../index/keys.js')).decodeState(state).size;
+        expect(indexed).toBeLessThanOrEqual(log.size);
+        if (indexed < log.size) behind++;
+        // Exactly the records of the prefix it claims: nothing skipped, doubled or beyond it.
+        expect(await dump(space), `round ${round}: the index at size ${indexed}`).toEqual(await expected(log, indexed));
+        const index = await EntryIndex.open({ log, space });
+        expect(index.rebuilt).toBeUndefined();
+        await index.caughtUp();
+        await index.close();
+        expect(await dump(space), `round ${round}: the index caught up to ${log.size}`).toEqual(await expected(log, log.size));
+      } finally {
+        await log.close();
+      }
+    }
+    expect(acks, 'the writer got work done between kills').toBeGreaterThan(ROUNDS * 10);
+    expect(behind, 'some kills left the index behind the log').toBeGreaterThan(0);
+  }, 240_000);
+});
