@@ -9,6 +9,7 @@ import { readBody } from './body.js';
 import { healthRoutes } from './health.js';
 import { type Logger, logFailure, noteRequest, observeRequests } from './logging.js';
 import { metricsRoute } from './metrics.js';
+import { queryRoutes } from './queries.js';
 import { openApiRoute } from './openapi.js';
 import { invalidLocator, malformed, notFound, type Problem, problemFor, problemResponse } from './problems.js';
 import type { TransparencyService } from './service.js';
@@ -141,6 +142,9 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
     // A tile at a given width never changes: the bytes are fixed by the log's history.
     return new Response(bytes, { headers: { 'content-type': 'application/octet-stream', 'cache-control': IMMUTABLE } });
   });
+
+  // What the entry index knows: an agent's entries, a workflow's entries.
+  queryRoutes(app, service, basePath);
 
   app.get('/proofs/consistency', async (c) => {
     const from = integer(c.req.query('from') ?? '');

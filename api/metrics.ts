@@ -46,6 +46,8 @@ export interface MetricsSource {
   queueDepth(): number;
   /** Entries under the last signed checkpoint. */
   treeSize(): number;
+  /** Entries the entry index has indexed. */
+  indexedSize(): number;
 }
 
 export interface MetricsOptions {
@@ -106,6 +108,14 @@ export class ServiceMetrics {
       registers,
       collect() {
         this.set(source.treeSize());
+      },
+    });
+    new Gauge({
+      name: 'atlog_index_tree_size',
+      help: 'Entries the entry index has indexed (the log size it answers queries for); atlog_tree_size minus this is its lag',
+      registers,
+      collect() {
+        this.set(source.indexedSize());
       },
     });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });

@@ -4,6 +4,7 @@
 // surface in one place. Hand-written: the routes are few, and the binary bodies (COSE, CBOR,
 // signed notes, tiles) are specified elsewhere (RFC 9942, RFC 9943, SCRAPI, C2SP), not by a schema.
 import type { Hono } from 'hono';
+import { ENTRY_TYPES, MAX_PAGE_ENTRIES } from '../index/index.js';
 import { MAX_ENTRIES_PER_READ } from '../log/index.js';
 import { PROBLEM_MEDIA_TYPE } from './problems.js';
 
@@ -11,7 +12,7 @@ type Json = null | boolean | number | string | readonly Json[] | { readonly [key
 type JsonObject = { readonly [key: string]: Json };
 
 /** The version of this API description (not of the package): changes when a route or a shape does. */
-export const API_VERSION = '0.1.0';
+export const API_VERSION = '0.2.0';
 
 const COSE = 'application/cose';
 
@@ -43,6 +44,14 @@ const entryIdParameter: JsonObject = {
   description: 'The entry id: the leaf hash, SHA-256(0x00 ‖ registered statement), 64 hexadecimal digits',
   schema: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
 };
+
+const LISTING_PARAMETERS: readonly JsonObject[] = [
+  { name: 'type', in: 'query', description: 'Only entries of this type', schema: { enum: [...ENTRY_TYPES] } },
+  { name: 'from', in: 'query', description: 'Only entries whose time is at or after this (RFC 3339 date-time, or NumericDate seconds)', schema: { type: 'string' } },
+  { name: 'to', in: 'query', description: 'Only entries whose time is before this (RFC 3339 date-time, or NumericDate seconds)', schema: { type: 'string' } },
+  { name: 'after', in: 'query', description: 'The cursor: the next of the previous page', schema: { type: 'integer', minimum: 0 } },
+  { name: 'limit', in: 'query', description: 'Most entries in the page (default 100); a filtered page may come back short, with next', schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_ENTRIES, default: 100 } },
+];
 
 // Every route may meet these: the gate answers 503 while the service starts or stops, and an
 // unexpected failure is a 500 that says nothing of its internals.
@@ -216,6 +225,28 @@ export function openApiDocument(): JsonObject {
           responses: { '200': binary('application/octet-stream', 'The tile or bundle (immutable at a given width)'), '404': problem('Not Found'), ...COMMON },
         },
       },
+      '/agents/{id}/entries': {
+        get: {
+          summary: 'The entries about one agent, from the entry index, in log order',
+          operationId: 'agentEntries',
+          parameters: [
+            { name: 'id', in: 'path', required: true, description: 'The agent id (its WIMSE or SPIFFE URI), percent-encoded', schema: { type: 'string', maxLength: 1024 } },
+            ...LISTING_PARAMETERS,
+          ],
+          responses: { '200': json('EntryListing', 'A page of index records'), '400': problem('Malformed request: a bad filter, cursor or limit'), ...COMMON },
+        },
+      },
+      '/workflows/{wid}/entries': {
+        get: {
+          summary: 'The entries of one workflow, from the entry index, in log order',
+          operationId: 'workflowEntries',
+          parameters: [
+            { name: 'wid', in: 'path', required: true, description: 'The workflow id (ECT wid), percent-encoded', schema: { type: 'string', maxLength: 1024 } },
+            ...LISTING_PARAMETERS,
+          ],
+          responses: { '200': json('EntryListing', 'A page of index records'), '400': problem('Malformed request: a bad filter, cursor or limit'), ...COMMON },
+        },
+      },
       '/proofs/consistency': {
         get: {
           summary: 'A consistency receipt between two checkpoints',
@@ -273,6 +304,72 @@ export function openApiDocument(): JsonObject {
             index: { type: 'integer', minimum: 0 },
             id: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The entry id (leaf hash)' },
             statement: { type: 'string', contentEncoding: 'base64url', description: 'The registered statement (unprotected header emptied), base64url without padding' },
+          },
+        },
+        EntryListing: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['treeSize', 'logSize', 'entries'],
+          properties: {
+            treeSize: { type: 'integer', minimum: 0, description: 'The tree size the entry index reflects: every matching entry below it is listed' },
+            logSize: { type: 'integer', minimum: 0, description: 'Entries under the last signed checkpoint; above treeSize while the index catches up' },
+            entries: { type: 'array', items: { $ref: '#/components/schemas/EntrySummary' } },
+            next: { type: 'integer', minimum: 0, description: 'Pass as after for the next page; absent when there is nothing further' },
+          },
+        },
+        EntrySummary: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'What the entry index records of one entry (index/records.ts); the statement itself is at `statement`',
+          required: ['index', 'entryId', 'registeredAt', 'time', 'type', 'payload', 'iss', 'sub', 'agents', 'par', 'links', 'refs', 'dims', 'units', 'measurements', 'statement', 'receipt'],
+          properties: {
+            index: { type: 'integer', minimum: 0 },
+            entryId: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            registeredAt: { type: 'string', format: 'date-time', description: 'When the log registered it: the time of the first checkpoint that includes it' },
+            time: { type: 'string', format: 'date-time', description: 'When the issuer says it happened: the payload iat, else the CWT iat, else registeredAt' },
+            type: { enum: [...ENTRY_TYPES] },
+            payload: { enum: ['valid', 'invalid', 'envelope', 'opaque'], description: 'How much of the payload the index could read' },
+            contentType: { type: ['string', 'integer'] },
+            iss: { type: 'string' },
+            sub: { type: 'string' },
+            domain: { type: 'string' },
+            agent: { type: 'string' },
+            agents: { type: 'array', items: { type: 'string' }, description: 'Every agent the entry concerns' },
+            wid: { type: 'string' },
+            tid: { type: 'string' },
+            par: { type: 'array', items: { type: 'string' } },
+            txn: { type: 'string' },
+            traceId: { type: 'string' },
+            links: {
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['rel'],
+                properties: { rel: { type: 'string' }, record: { type: 'string' }, tid: { type: 'string' }, wid: { type: 'string' }, domain: { type: 'string' } },
+              },
+            },
+            refs: { type: 'array', items: { type: 'string', pattern: '^[0-9a-f]{64}$' }, description: 'Entry ids this entry refers to' },
+            action: { type: 'string' },
+            outcome: { type: 'string' },
+            overrideId: { type: 'string' },
+            level: { type: 'string' },
+            phase: { type: 'string' },
+            profileId: { type: 'string' },
+            profileVersion: { type: 'string' },
+            dims: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+            units: { type: 'object', additionalProperties: false, properties: { agent: { type: 'string' }, principal: { type: 'string' }, workflow: { type: 'string' } } },
+            measurements: {
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['name', 'value', 'unit'],
+                properties: { name: { type: 'string' }, value: { type: 'number' }, unit: { type: 'string' } },
+              },
+            },
+            statement: { type: 'string', description: 'Path of the transparent statement (GET)' },
+            receipt: { type: 'string', description: 'Path of the entry’s receipt (GET)' },
           },
         },
         Problem: {

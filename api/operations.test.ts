@@ -40,6 +40,32 @@ const statement = (n: number): Uint8Array => {
 const sign = (n: number) =>
   signStatement({ key: issuer.privateKey, iss: 'https://agent.example/a', sub: `run-${n}`, contentType: 'application/json', payload: payloadOf(n) });
 
+const AGENT = 'spiffe://ops.example/agent/a';
+/** An execution audit token of the ops workflow, so the listings have something to list. */
+const agentStatement = (n: number) =>
+  signStatement({
+    key: issuer.privateKey,
+    iss: 'https://agent.example/a',
+    sub: AGENT,
+    contentType: 'application/vnd.atlog.exec-audit+json',
+    payload: new TextEncoder().encode(
+      JSON.stringify({
+        profile: 'tag:atlog.dev,2026:exec-audit/v1',
+        jti: `ops-${n}`,
+        iss: 'https://agent.example/a',
+        iat: 1_767_225_600 + n,
+        domain: 'ops.example',
+        agent: { id: AGENT },
+        wid: 'wf-ops',
+        par: n === 0 ? [] : [`ops-${n - 1}`],
+        exec_act: 'tool:search',
+        outcome: { status: 'ok' },
+        corr: { links: [{ rel: 'follows-from', tid: 'elsewhere' }] },
+        dp: { units: { agent: 'hmac-sha256:AAAA' }, dims: { class: 'read' } },
+      }),
+    ),
+  });
+
 async function openService(options: { logger?: Logger; dataDir?: string } = {}): Promise<TransparencyService> {
   const dataDir = options.dataDir ?? tempDir('atlog-ops-');
   const service = await TransparencyService.open({
@@ -187,6 +213,8 @@ describe('openapi', () => {
     const service = await openService();
     const app = createApp(service);
     for (let i = 0; i < 5; i++) await app.request(post(statement(i)));
+    for (let i = 0; i < 2; i++) await app.request(post(agentStatement(i)));
+    await service.index.caughtUp();
     const schemaOf = (path: string) => document.paths[path]!.get!.responses['200']!.content!['application/json']!.schema!;
     const cases: [string, string][] = [
       ['/healthz', '/healthz'],
@@ -194,6 +222,9 @@ describe('openapi', () => {
       ['/entries', '/entries?from=0&limit=2'], // a page with next
       ['/entries', '/entries?from=2&limit=100'], // the last page, without
       ['/entries', '/entries?from=50'], // beyond the end
+      ['/agents/{id}/entries', `/agents/${encodeURIComponent(AGENT)}/entries`],
+      ['/agents/{id}/entries', `/agents/${encodeURIComponent(AGENT)}/entries?limit=1`], // a page with next
+      ['/workflows/{wid}/entries', '/workflows/wf-ops/entries'],
     ];
     for (const [path, url] of cases) {
       const response = await app.request(url);

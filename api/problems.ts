@@ -67,7 +67,12 @@ export function problemFor(error: unknown): Problem {
     case 'TREE_SIZE_OUT_OF_RANGE':
       return notFound(error.message);
     case 'INVALID_ARGUMENT':
+    case 'INDEX_BAD_QUERY':
       return malformed(error.message);
+    case 'INDEX_CLOSED':
+      return { status: 503, title: 'Service Unavailable', detail: 'the service is stopping; retry shortly', retryAfter: 2 };
+    case 'INDEX_CORRUPT':
+      return { status: 500, title: 'Internal Server Error', detail: 'the entry index needs an operator (atlog reindex); the log is not affected' };
   }
   if (code.startsWith('POLICY_')) {
     // Which rule refused the statement, and why: SCRAPI's "Rejected".

@@ -25,6 +25,7 @@ import {
   registeredFromSign1,
   registeredStatement,
 } from '../receipts/index.js';
+import { EntryIndex } from '../index/index.js';
 import { policyStatement, type RegistrationPolicy } from '../statements/index.js';
 import { bytesEqual, fromHex, toHex } from '../util/index.js';
 import { checkpointSignatures, receiptHead, serviceCheckpointSigner } from './checkpoints.js';
@@ -75,6 +76,8 @@ export class TransparencyService {
 
   private constructor(
     readonly log: MerkleLog,
+    /** The entry index: what the query routes and the analyses read. */
+    readonly index: EntryIndex,
     private readonly options: ServiceOptions,
     private readonly keyring: readonly CoseKey[],
     /** The entry id of the policy statement in force. */
@@ -85,14 +88,18 @@ export class TransparencyService {
     const checkpointKey = createPublicKey(options.keys.checkpointKey);
     this.checkpointKeySetBytes = encodeCoseKeySet([coseKeyFromKeyObject(checkpointKey, { kid: coseKeyThumbprint(checkpointKey) })]);
     this.checkpointVerifier = noteVerifierKey(options.origin, checkpointKey);
-    this.metrics = new ServiceMetrics({ queueDepth: () => log.queueDepth, treeSize: () => log.size }, options.metrics);
+    this.metrics = new ServiceMetrics(
+      { queueDepth: () => log.queueDepth, treeSize: () => log.size, indexedSize: () => index.size },
+      options.metrics,
+    );
   }
 
   static async open(options: ServiceOptions): Promise<TransparencyService> {
     const logger = options.logger ?? createLogger();
     const keyring = updateKeyring(options.dataDir, options.keys.receiptKey);
+    const storage = await LevelDbStorage.open(join(options.dataDir, 'log'));
     const log = await MerkleLog.open({
-      storage: await LevelDbStorage.open(join(options.dataDir, 'log')),
+      storage,
       signer: serviceCheckpointSigner({
         origin: options.origin,
         checkpointKey: options.keys.checkpointKey,
@@ -102,14 +109,22 @@ export class TransparencyService {
       ...(options.sequencer === undefined ? {} : { sequencer: options.sequencer }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
+    let index: EntryIndex | undefined;
     try {
+      index = await EntryIndex.open({
+        log,
+        space: storage.space('index'),
+        onError: (error) => logger.error({ err: error, indexedSize: index?.size }, 'the entry index could not catch up; it retries at the next checkpoint'),
+      });
+      if (index.rebuilt !== undefined) logger.warn({ reason: index.rebuilt }, 'the entry index was dropped and is being rebuilt from the log');
       const policyEntryId = await registerPolicy(log, options, logger);
       logger.info(
-        { origin: options.origin, issuer: options.issuer, treeSize: log.size, policyDigest: options.policy.digest, policyEntryId, openPolicy: options.policy.open },
+        { origin: options.origin, issuer: options.issuer, treeSize: log.size, indexedSize: index.size, policyDigest: options.policy.digest, policyEntryId, openPolicy: options.policy.open },
         'service started',
       );
-      return new TransparencyService(log, options, keyring, policyEntryId, logger);
+      return new TransparencyService(log, index, options, keyring, policyEntryId, logger);
     } catch (error) {
+      await index?.close();
       await log.close();
       throw error;
     }
@@ -237,6 +252,8 @@ export class TransparencyService {
     // Registrations already admitted finish first (each waits at most receiptWaitMs), so none
     // builds its receipt from a log that is closing under it; then the log integrates the rest.
     await Promise.allSettled([...this.registering]);
+    // The index stops first: it resumes from its own durable size when the service starts again.
+    await this.index.close();
     await this.log.close();
     this.logger.info({ treeSize: this.log.size }, 'log closed');
   }

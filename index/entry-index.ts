@@ -34,6 +34,8 @@ export interface EntryIndexOptions {
   readonly batchEntries?: number;
   /** Told of a failed catch-up; the index tries again at the next checkpoint. */
   readonly onError?: (error: unknown) => void;
+  /** Told the new indexed size after each batch is durable (progress, metrics). */
+  readonly onIndexed?: (size: number) => void;
 }
 
 /** Why an index found at open was dropped and rebuilt from the log. */
@@ -228,6 +230,7 @@ export class EntryIndex {
       puts.push([STATE_KEY, encodeState(state)]);
       await this.space.write({ puts });
       this.state = state;
+      this.options.onIndexed?.(size);
       for (const waiter of this.waiters) {
         if (waiter.size <= size) {
           this.waiters.delete(waiter);

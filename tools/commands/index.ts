@@ -6,8 +6,9 @@ import { inspect } from './inspect.js';
 import { keygen } from './keygen.js';
 import { monitor } from './monitor.js';
 import { register } from './register.js';
+import { reindex } from './reindex.js';
 import { serve } from './serve.js';
 import { sign } from './sign.js';
 import { verify } from './verify.js';
 
-export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor]);
+export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, reindex]);
