@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EntryIndex, indexEntry } from '../../index/index.js';
-import { encodeState, INDEX_FORMAT, recordsOf, STATE_KEY } from '../../index/keys.js';
-import { ed25519NoteSigner, type KeyValueSpace, LevelDbStorage, MerkleLog, noteCheckpointSigner } from '../../log/index.js';
+import { decodeState, encodeState, INDEX_FORMAT, recordsOf, STATE_KEY } from '../../index/keys.js';
+import { ed25519NoteSigner, type KeyValueSpace, LevelDbStorage, MerkleLog, noteCheckpointSigner, type SignedTreeHead } from '../../log/index.js';
 import { tempDir } from '../support/log.js';
 import { seededRandom } from '../support/naive-tree.js';
 import { REPO_ROOT } from '../support/vectors.js';
@@ -69,7 +69,7 @@ async function dump(space: KeyValueSpace): Promise<Map<string, string>> {
 async function expected(log: MerkleLog, size: number): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (size === 0) return out;
-  const heads = [];
+  const heads: SignedTreeHead[] = [];
   for (let from = 1; ; ) {
     const page = await log.checkpoints(from, 1000);
     heads.push(...page);
@@ -118,7 +118,7 @@ describe('entry index crash safety', () => {
       try {
         const space = storage.space('index');
         const [state] = await space.get([STATE_KEY]);
-        const indexed = state === undefined ? 0 : (await import('../../index/keys.js')).decodeState(state).size;
+        const indexed = state === undefined ? 0 : decodeState(state).size;
         expect(indexed).toBeLessThanOrEqual(log.size);
         if (indexed < log.size) behind++;
         // Exactly the records of the prefix it claims: nothing skipped, doubled or beyond it.
