@@ -2,6 +2,7 @@
 // exporting a CliCommand (see ../program.ts), added to this list.
 
 import type { CliCommand } from '../program.js';
+import { demo } from './demo.js';
 import { inspect } from './inspect.js';
 import { keygen } from './keygen.js';
 import { monitor } from './monitor.js';
@@ -11,4 +12,4 @@ import { serve } from './serve.js';
 import { sign } from './sign.js';
 import { verify } from './verify.js';
 
-export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, reindex]);
+export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, reindex]);

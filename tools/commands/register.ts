@@ -109,7 +109,7 @@ export const register: CliCommand = {
   },
 };
 
-interface Registered {
+export interface Registered {
   readonly receiptBytes: Uint8Array;
   readonly receipt: Receipt;
   readonly location?: URL;
@@ -119,7 +119,7 @@ interface Registered {
  * The SCRAPI exchange: POST, then GETs to the entry while it is pending, retries on 429 and 503,
  * all before `deadline`. Each request gets what is left of the timeout.
  */
-async function registerStatement(ctx: Context, base: URL, statement: Uint8Array, timeoutMs: number): Promise<Registered> {
+export async function registerStatement(ctx: Context, base: URL, statement: Uint8Array, timeoutMs: number): Promise<Registered> {
   const deadline = Date.now() + timeoutMs;
   const entries = new URL('entries', base);
   let target = entries;
