@@ -1,5 +1,17 @@
 // api/: the transparency service over HTTP. The service (registration, receipts, read API) is
 // usable without HTTP; createApp puts SCRAPI and the monitor routes over it; startServer runs it.
+export {
+  ACCESS_ROLES,
+  type AccessRole,
+  type AccessToken,
+  accessTokenHash,
+  authenticate,
+  generateAccessToken,
+  MAX_ACCESS_TOKENS,
+  parseAccessTokens,
+  type Principal,
+  requireRole,
+} from './access.js';
 export { type AppOptions, createApp } from './app.js';
 export { type CheckpointSignatures, checkpointSignatures, receiptHead, serviceCheckpointSigner } from './checkpoints.js';
 export { ServiceError, type ServiceErrorCode } from './errors.js';
@@ -19,6 +31,7 @@ export { PROBLEM_MEDIA_TYPE, type Problem, problemFor, problemResponse } from '.
 export { type OpenService, type RunningServer, type ServerOptions, startServer } from './server.js';
 export {
   type EntryState,
+  type OwnStatement,
   parseEntryId,
   type Registration,
   type ServiceOptions,

@@ -24,10 +24,12 @@ import {
   inclusionReceipt,
   registeredFromSign1,
   registeredStatement,
+  signStatement,
 } from '../receipts/index.js';
 import { EntryIndex } from '../index/index.js';
 import { policyStatement, type RegistrationPolicy } from '../statements/index.js';
 import { bytesEqual, fromHex, toHex } from '../util/index.js';
+import type { AccessToken } from './access.js';
 import { checkpointSignatures, receiptHead, serviceCheckpointSigner } from './checkpoints.js';
 import { ServiceError } from './errors.js';
 import { type ServiceKeys, updateKeyring } from './keys.js';
@@ -50,6 +52,18 @@ export interface ServiceOptions {
   /** Where the service logs (default: JSON lines on stdout, see logging.ts). */
   readonly logger?: Logger;
   readonly metrics?: MetricsOptions;
+  /** Bearer tokens for the routes that need a role (api/access.ts); none by default. */
+  readonly accessTokens?: readonly AccessToken[];
+}
+
+/** A statement the service signed and registered itself (an appraisal, a privacy report). */
+export interface OwnStatement {
+  readonly entryId: string;
+  readonly index: number;
+  readonly treeSize: number;
+  /** The signed statement as registered. */
+  readonly statement: Uint8Array;
+  readonly receipt: Uint8Array;
 }
 
 /** The outcome of a registration: the receipt, or an entry id to poll while it is pending. */
@@ -137,6 +151,37 @@ export class TransparencyService {
 
   get policy(): RegistrationPolicy {
     return this.options.policy;
+  }
+
+  /** The configured bearer tokens (api/access.ts). */
+  get accessTokens(): readonly AccessToken[] {
+    return this.options.accessTokens ?? [];
+  }
+
+  /**
+   * Signs a statement of the service's own with the receipt key, as the service's issuer (its
+   * URL), and registers it; resolves once it is under a signed checkpoint. The registration
+   * policy is not asked: it admits issuers, and the service is not one of them. Auditors verify
+   * these with the receipt key in the service's key set (kid: its RFC 9679 thumbprint).
+   */
+  async registerOwnStatement(own: { readonly contentType: string; readonly sub: string; readonly payload: Uint8Array }): Promise<OwnStatement> {
+    if (!this.accepting) throw new ServiceError('NOT_READY', 'the service is stopping');
+    const statement = signStatement({
+      key: this.options.keys.receiptKey,
+      iss: this.options.issuer,
+      sub: own.sub,
+      iat: Math.floor(this.now() / 1000),
+      contentType: own.contentType,
+      payload: own.payload,
+    });
+    const result = await this.log.append(registeredStatement(statement));
+    return {
+      entryId: toHex(result.leafHash),
+      index: result.index,
+      treeSize: result.treeSize,
+      statement,
+      receipt: await this.receipt(result.index, result.treeSize),
+    };
   }
 
   /** The service's public URL: receipts' issuer, and the base of the URLs it hands out. */

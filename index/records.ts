@@ -16,6 +16,8 @@ export const ENTRY_TYPES = [
   'override-event',
   'behavior-profile',
   'registration-policy',
+  'appraisal-result',
+  'privacy-report',
   'other',
 ] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
@@ -29,6 +31,8 @@ export const ENTRY_TYPE_CODES: Readonly<Record<EntryType, number>> = Object.free
   'override-event': 4,
   'behavior-profile': 5,
   'registration-policy': 6,
+  'appraisal-result': 7,
+  'privacy-report': 8,
 });
 
 const MEDIA_TYPES: ReadonlyMap<string, EntryType> = new Map([
@@ -38,6 +42,8 @@ const MEDIA_TYPES: ReadonlyMap<string, EntryType> = new Map([
   ['application/vnd.atlog.override-event+json', 'override-event'],
   ['application/vnd.atlog.behavior-profile+json', 'behavior-profile'],
   ['application/vnd.atlog.registration-policy+json', 'registration-policy'],
+  ['application/vnd.atlog.appraisal-result+json', 'appraisal-result'],
+  ['application/vnd.atlog.privacy-report+json', 'privacy-report'],
 ]);
 
 /**

@@ -10,6 +10,7 @@ import { register } from './register.js';
 import { reindex } from './reindex.js';
 import { serve } from './serve.js';
 import { sign } from './sign.js';
+import { token } from './token.js';
 import { verify } from './verify.js';
 
-export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, reindex]);
+export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, reindex, token]);

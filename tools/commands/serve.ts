@@ -1,11 +1,12 @@
 // atlog serve: the transparency service on an embedded LevelDB. With no configuration it is a
 // development service (a generated key, the open policy) and says so loudly; keys, issuer keys,
 // trust anchors and a policy file make it a real one.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadServiceKeys, startServer, TransparencyService } from '../../api/index.js';
+import { ACCESS_ROLES, type AccessToken, loadServiceKeys, parseAccessTokens, startServer, TransparencyService } from '../../api/index.js';
 import { policyFromOptions, type RegistrationPolicy } from '../../statements/index.js';
-import { usageError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import { safeText } from '../format.js';
 import type { Context } from '../io.js';
 import type { CliCommand } from '../program.js';
@@ -22,6 +23,7 @@ interface ServeOptions {
   readonly serviceKey?: string;
   readonly checkpointKey?: string;
   readonly receiptWait: string;
+  readonly tokens?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -50,6 +52,7 @@ export const serve: CliCommand = {
       .option('--service-key <file>', 'the service signing key (PKCS#8 PEM; or the PEM in ATLOG_SERVICE_KEY)')
       .option('--checkpoint-key <file>', 'an Ed25519 key for C2SP checkpoints, when the service key is ECDSA (or ATLOG_CHECKPOINT_KEY)')
       .option('--receipt-wait <ms>', 'how long POST /entries waits for the receipt before answering 303', '1000')
+      .option('--tokens <file>', 'bearer tokens for the operator and regulator routes (JSON of SHA-256 hashes; atlog token makes them)')
       .action(async (options: ServeOptions) => {
         await run(options, ctx);
       });
@@ -63,6 +66,7 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
   const say = (line: string) => ctx.io.stderr.write(`atlog: ${line}\n`);
 
   const policy = buildPolicy(options);
+  const accessTokens = options.tokens === undefined ? [] : loadAccessTokens(options.tokens);
   const keys = loadServiceKeys({
     dataDir,
     ...(options.serviceKey === undefined ? {} : { receiptKeyFile: options.serviceKey }),
@@ -79,7 +83,7 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
     ({ port }) => {
       url = publicUrl(options.url ?? `http://localhost:${port}`);
       origin = options.origin ?? `${url.host}${url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')}`;
-      return TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs });
+      return TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs, accessTokens });
     },
     { port: requestedPort, hostname: options.host },
   );
@@ -96,6 +100,10 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
   say(`serving ${safeText(url.href, 200)} on ${server.url} (origin ${safeText(origin, 120)})`);
   say(`log in ${safeText(dataDir, 200)}: ${service.log.size} entries; keys at ${server.url}/.well-known/scitt-keys, checkpoint at ${server.url}/checkpoint`);
   say(`checkpoint verifier key (pin it in monitors): ${service.checkpointVerifierKey()}`);
+  if (accessTokens.length > 0) {
+    const roles = ACCESS_ROLES.map((role) => `${accessTokens.filter((t) => t.role === role).length} ${role}`).join(', ');
+    say(`access tokens: ${roles}`);
+  }
 
   await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -118,6 +126,24 @@ function buildPolicy(options: ServeOptions): RegistrationPolicy {
     issuerKeys: options.issuerKey,
     trustAnchors: options.trustAnchor,
   });
+}
+
+/** The access tokens file: at most 64 KiB of JSON; a bad entry stops the service before it starts. */
+function loadAccessTokens(file: string): AccessToken[] {
+  let text: string;
+  try {
+    const bytes = readFileSync(file);
+    if (bytes.length > 64 * 1024) throw usageError(`--tokens ${safeText(file, 200)}: larger than 64 KiB`);
+    text = bytes.toString('utf8');
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError('CLI_FILE', `--tokens ${safeText(file, 200)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    return parseAccessTokens(text);
+  } catch (error) {
+    throw new CliError('CLI_INPUT', `--tokens ${safeText(file, 200)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 function integerOption(value: string, name: string, min: number, max: number): number {
