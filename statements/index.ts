@@ -101,3 +101,11 @@ export {
   RESOURCE_USAGE_EXAMPLE,
 } from './agent-examples.js';
 export { type JsonSchema, type SchemaFailure } from './schema-dsl.js';
+export {
+  type AgentStatementsCheckOptions,
+  type AgentStatementsOptions,
+  type ProfileAuthority,
+  AGENT_STATEMENTS_CHECK,
+  MAX_PROFILE_AUTHORITIES,
+  agentStatementsCheck,
+} from './agent-check.js';
