@@ -226,6 +226,21 @@ export const numericDate = number({
 
 const DATE_TIME = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.(\d{1,9}))?(?:Z|([+-])([01]\d|2[0-3]):([0-5]\d))$/;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : (MONTH_DAYS[month - 1] as number);
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
 /** An RFC 3339 instant as whole seconds since the epoch and nanoseconds, or undefined. */
 export function instant(value: string): { readonly seconds: number; readonly nanos: number } | undefined {
   const match = DATE_TIME.exec(value);
@@ -234,13 +249,9 @@ export function instant(value: string): { readonly seconds: number; readonly nan
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day > daysInMonth) return undefined;
-  const utc = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s)) / 1000;
+  if (day > daysInMonth(year, month)) return undefined;
   const offset = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om) * 60);
-  // Date.UTC maps years 0-99 to 1900-1999; RFC 3339 years are literal.
-  const centuryFix = year < 100 ? (Date.UTC(year, 0, 1) - Date.UTC(year + 1900, 0, 1)) / 1000 : 0;
-  const seconds = utc + centuryFix - offset;
+  const seconds = daysFromCivil(year, month, day) * 86_400 + Number(h) * 3600 + Number(mi) * 60 + Number(s) - offset;
   return { seconds, nanos: fraction === undefined ? 0 : Number(fraction.padEnd(9, '0')) };
 }
 
