@@ -1,7 +1,7 @@
 // statements/: what the service admits. The registration policy (rules in a fixed order, each
 // refusal naming its rule), its configuration (a JSON file and the serve flags), the open
 // development policy, and the policy as a signed statement for the log. The agent statement
-// profiles will join here, as payload checks.
+// types (their schemas, examples and the agent-statements/v1 payload check).
 
 export {
   POLICY_ERROR_CODES,
@@ -57,3 +57,55 @@ export {
   policyStatement,
 } from './policy-statement.js';
 export { DID_JWK_PREFIX, MAX_DID_JWK_LENGTH, didJwkFor } from './did-jwk.js';
+export {
+  type AgentPayload,
+  type AgentPayloads,
+  type AgentStatementErrorCode,
+  type AgentStatementName,
+  type AgentStatementType,
+  AGENT_STATEMENT_ERROR_CODES,
+  AGENT_STATEMENT_NAMES,
+  AGENT_STATEMENT_TYPES,
+  AgentStatementError,
+  MAX_AGENT_PAYLOAD_BYTES,
+  MAX_AGENT_PAYLOAD_DEPTH,
+  agentStatementSchema,
+  agentStatementSchemaNames,
+  agentStatementType,
+  parseAgentPayload,
+  validateAgentPayload,
+} from './agent-statements.js';
+export {
+  type Actor,
+  type AgentBlock,
+  type BehaviorAttestationPayload,
+  type BehaviorProfilePayload,
+  type CorrBlock,
+  type DpBlock,
+  type ExecAuditCorrBlock,
+  type ExecAuditPayload,
+  type FocusColumns,
+  type Link,
+  type Measurement,
+  type OverrideEventPayload,
+  type ResourceUsagePayload,
+  type Submod,
+  PROFILE_IDS,
+} from './agent-types.js';
+export {
+  AGENT_STATEMENT_EXAMPLES,
+  BEHAVIOR_ATTESTATION_EXAMPLE,
+  BEHAVIOR_PROFILE_EXAMPLE,
+  EXEC_AUDIT_EXAMPLE,
+  OVERRIDE_EVENT_EXAMPLE,
+  RESOURCE_USAGE_EXAMPLE,
+} from './agent-examples.js';
+export { type JsonSchema, type SchemaFailure } from './schema-dsl.js';
+export {
+  type AgentStatementsCheckOptions,
+  type AgentStatementsOptions,
+  type ProfileAuthority,
+  AGENT_STATEMENTS_CHECK,
+  MAX_PROFILE_AUTHORITIES,
+  agentStatementsCheck,
+} from './agent-check.js';

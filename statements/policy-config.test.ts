@@ -131,7 +131,9 @@ describe('loadPolicy', () => {
       algorithms: ['ES256', 'ES384', 'EdDSA'],
       contentTypes: [50, 'application/json'],
       issuers: { unanchoredX5chain: false, didJwk: false },
-      payloadChecks: [],
+      // On by default in a configured policy.
+      payloadChecks: ['agent-statements/v1'],
+      payloadCheckSettings: { 'agent-statements/v1': { profileAuthorities: [] } },
     });
     const described = new Map(description.issuers.keys.map((key) => [key.thumbprint, key]));
     expect(described.get(hex(coseKeyThumbprint(a.publicKey)))).toEqual({ thumbprint: hex(coseKeyThumbprint(a.publicKey)), kids: [], crv: 'P-256' });

@@ -8,7 +8,10 @@
 //     "maxStatementBytes": 65535,                  optional; 1 to 65535, default 65535
 //     "contentTypes": ["application/json", 50],    optional; default any
 //     "issuers": { "keys": ["keys/a.pub.pem", "keys/b.jwk", "keys/c.pub.cbor"],
-//                  "trustAnchors": ["ca/agents-root.pem"] } }
+//                  "trustAnchors": ["ca/agents-root.pem"] },
+//     "agentStatements": { "enabled": true,          optional; the agent-statements/v1 check, on by default
+//                          "profileAuthorities": [{ "iss": "spiffe://domain-a.example/policy/admin",
+//                                                   "agents": ["spiffe://domain-a.example/agent/*"] }] } }
 //
 // Files are resolved against the configuration file's directory; flags against the working
 // directory. Nothing in a file can make the policy open: only developmentPolicy() does that.
@@ -19,12 +22,12 @@ import { CertificateError, loadTrustAnchors, type TrustAnchorInput, type TrustAn
 import { badArgument, configError, PolicyError, quoted, type SettingRef } from './errors.js';
 import { issuerKeyFromFile, type LoadedIssuerKey, MAX_ISSUER_KEYS, MAX_KEY_FILE_BYTES } from './issuer-keys.js';
 import { JsonSyntaxError, parseStrictJson } from '../util/index.js';
-import { buildPolicy, developmentPolicy, type RegistrationPolicy } from './policy.js';
+import { agentStatementsSettings } from './agent-check.js';
+import { buildPolicy, developmentPolicy, type RegistrationPolicy, withAgentStatementsCheck } from './policy.js';
 import {
   type PayloadCheck,
   algorithmsFromNames,
   checkMaxStatementBytes,
-  checkPayloadChecks,
   contentTypesFrom,
   DEFAULT_POLICY_ALGORITHMS,
   MAX_LOG_ENTRY_BYTES,
@@ -93,9 +96,11 @@ interface ConfigSettings {
   readonly contentTypes?: (string | number)[];
   readonly keys: readonly FileSetting[];
   readonly trustAnchors: readonly FileSetting[];
+  /** The `agentStatements` section as written (checked when read, so its errors come in order). */
+  readonly agentStatements?: unknown;
 }
 
-const TOP_LEVEL = ['algorithms', 'maxStatementBytes', 'contentTypes', 'issuers'] as const;
+const TOP_LEVEL = ['algorithms', 'maxStatementBytes', 'contentTypes', 'issuers', 'agentStatements'] as const;
 const ISSUERS = ['keys', 'trustAnchors'] as const;
 
 /**
@@ -176,7 +181,13 @@ function readConfig(config: unknown, baseDir: string): ConfigSettings {
     ...(top.contentTypes === undefined ? {} : { contentTypes: contentTypesFrom(top.contentTypes, 'contentTypes') }),
     keys: fileList(issuers.keys, 'issuers.keys', baseDir, MAX_ISSUER_KEYS),
     trustAnchors: fileList(issuers.trustAnchors, 'issuers.trustAnchors', baseDir, MAX_TRUST_ANCHORS),
+    ...(top.agentStatements === undefined ? {} : { agentStatements: checked(top.agentStatements) }),
   };
+}
+
+function checked(agentStatements: unknown): unknown {
+  agentStatementsSettings(agentStatements, 'agentStatements');
+  return agentStatements;
 }
 
 /** An object with only the known members; the first unknown one is refused by its path. */
@@ -243,7 +254,7 @@ function assemble(
   const anchorSettings = [...config.trustAnchors, ...flagAnchors];
   if (keySettings.length > MAX_ISSUER_KEYS) throw configError('issuers.keys', `${keySettings.length} issuer keys with the flags; at most ${MAX_ISSUER_KEYS}`);
   if (anchorSettings.length > MAX_TRUST_ANCHORS) throw configError('issuers.trustAnchors', `${anchorSettings.length} trust anchor files with the flags; at most ${MAX_TRUST_ANCHORS}`);
-  const payloadChecks = checkPayloadChecks(options.payloadChecks);
+  const payloadChecks = withAgentStatementsCheck(config.agentStatements, options.payloadChecks, false);
 
   // One file at a time, in order: the first bad setting is the one reported, every time.
   const keys: LoadedIssuerKey[] = [];

@@ -3,6 +3,7 @@
 // digest however it was written down.
 
 import { CoseAlgorithm, type SignedStatement } from '../receipts/index.js';
+import { canonicalJson, type CanonicalJson } from '../util/index.js';
 import { badArgument, configError } from './errors.js';
 import type { AdmittedIssuer } from './policy.js';
 
@@ -126,6 +127,11 @@ export interface PayloadCheck {
    * and must not modify the statement.
    */
   check(statement: SignedStatement, issuer: AdmittedIssuer): void;
+  /**
+   * The check's own configuration, as canonical JSON data (no floats), when it has one: it goes
+   * into the policy description under `payloadCheckSettings`, so the digest changes with it.
+   */
+  readonly description?: CanonicalJson;
 }
 
 /** Most payload checks in one policy. */
@@ -145,8 +151,16 @@ export function checkPayloadChecks(value: unknown): readonly PayloadCheck[] {
       if (!CHECK_NAME.test(candidate.name)) throw badArgument(`payloadChecks[${index}]: a check name is 1 to 64 of A-Z a-z 0-9 . _ : / @ + -`);
       if (names.has(candidate.name)) throw badArgument(`payloadChecks[${index}]: two checks are named ${candidate.name}`);
       names.add(candidate.name);
-      const { name, check } = candidate as PayloadCheck;
-      return Object.freeze({ name, check: (statement: SignedStatement, issuer: AdmittedIssuer) => check.call(candidate, statement, issuer) });
+      const { name, check, description } = candidate as PayloadCheck;
+      if (description !== undefined) {
+        try {
+          canonicalJson(description);
+        } catch {
+          throw badArgument(`payloadChecks[${index}]: a check's description must be canonical JSON data (safe integers, no undefined)`);
+        }
+      }
+      const run = (statement: SignedStatement, issuer: AdmittedIssuer) => check.call(candidate, statement, issuer);
+      return Object.freeze(description === undefined ? { name, check: run } : { name, check: run, description: deepCopy(description) });
     }),
   );
 }
@@ -156,4 +170,8 @@ function nonEmptyList(value: unknown, setting: string, max: number, what: string
   if (value.length === 0) throw configError(setting, `must not be empty (leave the setting out for the default)`);
   if (value.length > max) throw configError(setting, `lists ${value.length} ${what}; at most ${max}`);
   return value;
+}
+
+function deepCopy(value: CanonicalJson): CanonicalJson {
+  return JSON.parse(canonicalJson(value)) as CanonicalJson;
 }

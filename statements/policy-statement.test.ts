@@ -38,6 +38,7 @@ beforeAll(async () => {
     issuerKeys: [{ key: issuer.publicKey, kid: new TextEncoder().encode('agent-b') }],
     trustAnchors: loadTrustAnchors([root.der]),
     contentTypes: ['application/json'],
+    agentStatements: { enabled: false },
     payloadChecks: [{ name: 'agent-statement/v1', check() {} }],
   });
 });

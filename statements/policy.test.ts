@@ -361,7 +361,7 @@ describe('payload checks', () => {
   };
 
   it('run after the signature, in order, the first refusal named', () => {
-    const checked = createPolicy({ issuerKeys: [es256.publicKey], payloadChecks: [parsesAsJson, hasAction] });
+    const checked = createPolicy({ issuerKeys: [es256.publicKey], agentStatements: { enabled: false }, payloadChecks: [parsesAsJson, hasAction] });
     expect(checked.description.payloadChecks).toEqual(['json', 'agent-statement/v1']);
     checked.admit(sign(es256));
     const notJson = refused(() => checked.admit(sign(es256, { payload: enc('{') })), 'POLICY_PAYLOAD', 'payload:json');

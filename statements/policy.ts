@@ -31,6 +31,7 @@ import {
   UNANCHORED_ROOTS_FOR_DEVELOPMENT_ONLY,
   validateCertificateChain,
 } from '../verifier/index.js';
+import { agentStatementsCheck, agentStatementsSettings, type AgentStatementsOptions } from './agent-check.js';
 import { decodeDidJwk, DidJwkError, didJwkKidMatches, isDidJwk } from './did-jwk.js';
 import { badArgument, configError, PolicyError, type PolicyErrorCode, type PolicyRule, quoted, shownBytes } from './errors.js';
 import {
@@ -129,6 +130,8 @@ export type PolicyDescription = {
   };
   /** Payload check names, in the order they run. */
   readonly payloadChecks: readonly string[];
+  /** The configuration of the checks that have one, by name; absent when none has. */
+  readonly payloadCheckSettings?: { readonly [name: string]: CanonicalJson };
 };
 
 /**
@@ -152,6 +155,12 @@ export interface PolicyRules {
   readonly issuerKeys?: readonly IssuerKeyInput[];
   /** Issuers trusted by x5chain to these anchors (from `loadTrustAnchors`). */
   readonly trustAnchors?: TrustAnchors;
+  /**
+   * The agent-statements/v1 check (README.md, "Agent statements"): on by default, first among the
+   * payload checks; `{ enabled: false }` turns it off, `profileAuthorities` configures it.
+   */
+  readonly agentStatements?: AgentStatementsOptions;
+  /** More payload checks, run after the agent-statements check. */
   readonly payloadChecks?: readonly PayloadCheck[];
 }
 
@@ -195,16 +204,34 @@ export function developmentPolicy(options: Omit<PolicyRules, 'issuerKeys' | 'tru
   if ('issuerKeys' in options || 'trustAnchors' in options) {
     throw badArgument('the development policy has no configured issuers; use createPolicy for a closed policy');
   }
-  return buildPolicy({ open: true, ...common(options), keys: [], trustAnchors: loadTrustAnchors([]) });
+  return buildPolicy({ open: true, ...common(options, true), keys: [], trustAnchors: loadTrustAnchors([]) });
 }
 
-function common(rules: Omit<PolicyRules, 'issuerKeys' | 'trustAnchors'>): Omit<PolicySettings, 'open' | 'keys' | 'trustAnchors'> {
+function common(rules: Omit<PolicyRules, 'issuerKeys' | 'trustAnchors'>, open = false): Omit<PolicySettings, 'open' | 'keys' | 'trustAnchors'> {
   return {
     algorithms: rules.algorithms === undefined ? DEFAULT_POLICY_ALGORITHMS : algorithmsFromNumbers(rules.algorithms, 'algorithms'),
     maxStatementBytes: rules.maxStatementBytes === undefined ? MAX_LOG_ENTRY_BYTES : checkMaxStatementBytes(rules.maxStatementBytes, 'maxStatementBytes'),
     contentTypes: rules.contentTypes === undefined ? null : contentTypesFrom(rules.contentTypes, 'contentTypes'),
-    payloadChecks: checkPayloadChecks(rules.payloadChecks),
+    payloadChecks: withAgentStatementsCheck(rules.agentStatements, rules.payloadChecks, open),
   };
+}
+
+/**
+ * The payload checks of a policy: the agent-statements check first unless its setting turns it
+ * off, then the given ones. The open policy configures no profile authorities (it has no
+ * configured issuers at all): it admits a profile only for agents of the profile's own domain.
+ */
+export function withAgentStatementsCheck(agentStatements: unknown, payloadChecks: readonly PayloadCheck[] | undefined, open: boolean): readonly PayloadCheck[] {
+  const settings = agentStatementsSettings(agentStatements, 'agentStatements');
+  if (open && settings.profileAuthorities.length > 0) {
+    throw configError(
+      'agentStatements.profileAuthorities',
+      'the open development policy has no profile authorities (it admits a profile only for agents of its own domain); configure a closed policy',
+    );
+  }
+  if (payloadChecks !== undefined && !Array.isArray(payloadChecks)) return checkPayloadChecks(payloadChecks);
+  const checks = settings.enabled ? [agentStatementsCheck({ profileAuthorities: settings.profileAuthorities }), ...(payloadChecks ?? [])] : (payloadChecks ?? []);
+  return checkPayloadChecks(checks);
 }
 
 /** @internal Builds a policy from checked settings (createPolicy, developmentPolicy, loadPolicy). */
@@ -235,12 +262,13 @@ export function policySummary(policy: RegistrationPolicy): string {
     `algorithms ${d.algorithms.join(', ')}`,
     `content types ${d.contentTypes === null ? 'any' : d.contentTypes.join(', ')}`,
     `at most ${d.maxStatementBytes} bytes`,
-    ...(d.payloadChecks.length === 0 ? [] : [`payload checks ${d.payloadChecks.join(', ')}`]),
+    ...(d.payloadChecks.length === 0 ? [] : [`payload checks ${d.payloadChecks.map((name) => checkSummary(name, d.payloadCheckSettings?.[name])).join(', ')}`]),
   ].join('; ');
   if (policy.open) {
+    const profiles = d.payloadChecks.includes(AGENT_STATEMENTS_CHECK_NAME) ? ' Behavioral profiles are admitted only for agents of their own domain.' : '';
     return (
       `OPEN development registration policy (digest ${policy.digest.slice(0, 16)}): admits any issuer whose key the statement carries ` +
-      `(an x5chain validated to any self-signed root, or a did:jwk iss); ${rest}. ` +
+      `(an x5chain validated to any self-signed root, or a did:jwk iss); ${rest}.${profiles} ` +
       'Configure --issuer-key, --trust-anchor or --config to replace it.'
     );
   }
@@ -250,6 +278,21 @@ export function policySummary(policy: RegistrationPolicy): string {
     `registration policy (digest ${policy.digest.slice(0, 16)}): ${keys} issuer key${keys === 1 ? '' : 's'}, ` +
     `${anchors} trust anchor${anchors === 1 ? '' : 's'}; ${rest}`
   );
+}
+
+const AGENT_STATEMENTS_CHECK_NAME = 'agent-statements/v1';
+
+/** A payload check in the summary: its name, and its settings when it has some. */
+function checkSummary(name: string, settings: CanonicalJson | undefined): string {
+  if (settings === undefined) return name;
+  if (name === AGENT_STATEMENTS_CHECK_NAME) {
+    const authorities = (settings as { profileAuthorities?: readonly { iss: string }[] }).profileAuthorities ?? [];
+    if (authorities.length === 0) return `${name} (no profile authorities)`;
+    const shown = authorities.slice(0, 4).map((authority) => quoted(authority.iss, 64));
+    return `${name} (profile authorities ${shown.join(', ')}${authorities.length > 4 ? `, and ${authorities.length - 4} more` : ''})`;
+  }
+  const text = canonicalJson(settings);
+  return `${name} ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,6 +535,10 @@ function describe(settings: PolicySettings, keys: IssuerKeyIndex): PolicyDescrip
     },
     payloadChecks: settings.payloadChecks.map((check) => check.name),
   };
+  const described = settings.payloadChecks.filter((check) => check.description !== undefined);
+  if (described.length > 0) {
+    return deepFreeze({ ...description, payloadCheckSettings: Object.fromEntries(described.map((check) => [check.name, check.description as CanonicalJson])) });
+  }
   return deepFreeze(description);
 }
 

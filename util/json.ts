@@ -26,6 +26,9 @@ export interface StrictJsonLimits {
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const WHITESPACE = /[ \t\n\r]*/y;
+// What the fast path of a string leaves to the full grammar: escapes and raw control characters.
+const NEEDS_FULL_PARSE = /[\\\u0000-\u001f]/;
+const SURROGATE = /[\ud800-\udfff]/;
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -89,8 +92,11 @@ class Parser {
       this.skipWhitespace();
       this.expect(':');
       this.skipWhitespace();
-      // defineProperty, not assignment: a member named "__proto__" stays a member.
-      Object.defineProperty(object, name, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+      // A member named "__proto__" must stay a member: assignment would set the prototype, so it
+      // alone is defined (defineProperty on every member would make each object a slow dictionary).
+      const member = this.value(depth + 1);
+      if (name === '__proto__') Object.defineProperty(object, name, { value: member, enumerable: true, writable: true, configurable: true });
+      else object[name] = member;
       this.skipWhitespace();
       if (this.text[this.at] === '}') {
         this.at++;
@@ -122,6 +128,17 @@ class Parser {
   }
 
   string(): string {
+    // Fast path: no escape and no control character before the closing quote, so the text
+    // between the quotes is the value (the common case; the full grammar below otherwise).
+    const close = this.text.indexOf('"', this.at + 1);
+    if (close !== -1) {
+      const raw = this.text.slice(this.at + 1, close);
+      if (!NEEDS_FULL_PARSE.test(raw)) {
+        if (SURROGATE.test(raw) && LONE_SURROGATE.test(raw)) throw new JsonSyntaxError('a string holds a lone surrogate', this.at);
+        this.at = close + 1;
+        return raw;
+      }
+    }
     STRING.lastIndex = this.at;
     const match = STRING.exec(this.text);
     if (match === null) throw new JsonSyntaxError('malformed string', this.at);
