@@ -10,6 +10,7 @@ import { healthRoutes } from './health.js';
 import { type Logger, logFailure, noteRequest, observeRequests } from './logging.js';
 import { metricsRoute } from './metrics.js';
 import { queryRoutes } from './queries.js';
+import { schemaRoutes } from './schemas.js';
 import { openApiRoute } from './openapi.js';
 import { invalidLocator, malformed, notFound, type Problem, problemFor, problemResponse } from './problems.js';
 import type { TransparencyService } from './service.js';
@@ -145,6 +146,8 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
 
   // What the entry index knows: an agent's entries, a workflow's entries.
   queryRoutes(app, service, basePath);
+  // The JSON Schemas of the agent statement types.
+  schemaRoutes(app);
 
   app.get('/proofs/consistency', async (c) => {
     const from = integer(c.req.query('from') ?? '');

@@ -5,6 +5,7 @@
 // signed notes, tiles) are specified elsewhere (RFC 9942, RFC 9943, SCRAPI, C2SP), not by a schema.
 import type { Hono } from 'hono';
 import { ENTRY_TYPES, MAX_PAGE_ENTRIES } from '../index/index.js';
+import { AGENT_STATEMENT_NAMES } from '../statements/index.js';
 import { MAX_ENTRIES_PER_READ } from '../log/index.js';
 import { PROBLEM_MEDIA_TYPE } from './problems.js';
 
@@ -247,6 +248,27 @@ export function openApiDocument(): JsonObject {
           responses: { '200': json('EntryListing', 'A page of index records'), '400': problem('Malformed request: a bad filter, cursor or limit'), ...COMMON },
         },
       },
+      '/schemas': {
+        get: {
+          summary: 'The agent statement types: name, media type, profile id and where each JSON Schema is',
+          operationId: 'listSchemas',
+          responses: { '200': json('SchemaList', 'The statement types'), ...COMMON },
+        },
+      },
+      '/schemas/{name}': {
+        get: {
+          summary: 'The JSON Schema (draft 2020-12) of one agent statement type (docs/statements.md)',
+          operationId: 'getSchema',
+          parameters: [
+            { name: 'name', in: 'path', required: true, description: 'The type name', schema: { enum: [...AGENT_STATEMENT_NAMES] } },
+          ],
+          responses: {
+            '200': { description: 'The JSON Schema; its $id is the profile id', content: { 'application/schema+json': { schema: { type: 'object' } } } },
+            '404': problem('Not Found: no such type'),
+            ...COMMON,
+          },
+        },
+      },
       '/proofs/consistency': {
         get: {
           summary: 'A consistency receipt between two checkpoints',
@@ -304,6 +326,28 @@ export function openApiDocument(): JsonObject {
             index: { type: 'integer', minimum: 0 },
             id: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The entry id (leaf hash)' },
             statement: { type: 'string', contentEncoding: 'base64url', description: 'The registered statement (unprotected header emptied), base64url without padding' },
+          },
+        },
+        SchemaList: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['schemas'],
+          properties: {
+            schemas: {
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['name', 'title', 'mediaType', 'profile', 'schema'],
+                properties: {
+                  name: { type: 'string' },
+                  title: { type: 'string' },
+                  mediaType: { type: 'string', description: 'The COSE content type (3) of statements of this type' },
+                  profile: { type: 'string', description: 'The profile id: the payload’s profile member and the schema’s $id' },
+                  schema: { type: 'string', description: 'Path of the JSON Schema' },
+                },
+              },
+            },
           },
         },
         EntryListing: {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CoseAlgorithm, decodeCbor, exportPrivateKeyPem, generateKeyPair, parseStatement, signStatement } from '../receipts/index.js';
 import { createPolicy } from '../statements/index.js';
+import { encodePayload, execAuditPayload } from '../test/support/agent-statements.js';
 import { tempDir } from '../test/support/log.js';
 import {
   createApp,
@@ -48,20 +49,17 @@ const agentStatement = (n: number) =>
     iss: 'https://agent.example/a',
     sub: AGENT,
     contentType: 'application/vnd.atlog.exec-audit+json',
-    payload: new TextEncoder().encode(
-      JSON.stringify({
-        profile: 'tag:atlog.dev,2026:exec-audit/v1',
+    payload: encodePayload(
+      execAuditPayload({
         jti: `ops-${n}`,
         iss: 'https://agent.example/a',
         iat: 1_767_225_600 + n,
-        domain: 'ops.example',
-        agent: { id: AGENT },
+        agent: AGENT,
         wid: 'wf-ops',
         par: n === 0 ? [] : [`ops-${n - 1}`],
-        exec_act: 'tool:search',
-        outcome: { status: 'ok' },
+        action: 'tool:search',
         corr: { links: [{ rel: 'follows-from', tid: 'elsewhere' }] },
-        dp: { units: { agent: 'hmac-sha256:AAAA' }, dims: { class: 'read' } },
+        dims: { class: 'read' },
       }),
     ),
   });
@@ -225,6 +223,7 @@ describe('openapi', () => {
       ['/agents/{id}/entries', `/agents/${encodeURIComponent(AGENT)}/entries`],
       ['/agents/{id}/entries', `/agents/${encodeURIComponent(AGENT)}/entries?limit=1`], // a page with next
       ['/workflows/{wid}/entries', '/workflows/wf-ops/entries'],
+      ['/schemas', '/schemas'],
     ];
     for (const [path, url] of cases) {
       const response = await app.request(url);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoseAlgorithm, decodeCbor, generateKeyPair, signStatement } from '../receipts/index.js';
 import { createPolicy } from '../statements/index.js';
+import { encodePayload, execAuditPayload } from '../test/support/agent-statements.js';
 import { tempDir } from '../test/support/log.js';
 import type { EntryListing } from './queries.js';
 import { loadServiceKeys, type RunningServer, silentLogger, startServer, TransparencyService } from './index.js';
@@ -32,26 +33,20 @@ afterAll(async () => {
 });
 
 function auditStatement(i: number, wid: string, agent = AGENT): Uint8Array {
-  const payload = {
-    profile: 'tag:atlog.dev,2026:exec-audit/v1',
+  const payload = execAuditPayload({
     jti: `task-${wid}-${i}`,
     iss: 'https://a.example',
     iat: 1_767_225_600 + i * 60,
-    domain: 'a.example',
-    agent: { id: agent },
+    agent,
     wid,
     par: i === 0 ? [] : [`task-${wid}-${i - 1}`],
-    exec_act: 'tool:sql.query',
-    outcome: { status: 'ok' },
-    corr: {},
-    dp: { units: { agent: 'hmac-sha256:AAAA' }, dims: {} },
-  };
+  });
   return signStatement({
     key: issuer.privateKey,
     iss: payload.iss,
     sub: agent,
     contentType: 'application/vnd.atlog.exec-audit+json',
-    payload: new TextEncoder().encode(JSON.stringify(payload)),
+    payload: encodePayload(payload),
   });
 }
 
@@ -84,7 +79,7 @@ describe('query routes', () => {
     expect(agent.logSize).toBe(service.log.size);
     expect(agent.entries.map((e) => e.tid)).toEqual(['task-wf-a-0', 'task-wf-a-1', 'task-wf-a-2', 'task-wf-a-3']);
     const first = agent.entries[0]!;
-    expect(first).toMatchObject({ type: 'exec-audit', agent: AGENT, wid: 'wf-a', time: '2026-01-01T00:00:00.000Z', action: 'tool:sql.query' });
+    expect(first).toMatchObject({ type: 'exec-audit', payload: 'valid', agent: AGENT, wid: 'wf-a', time: '2026-01-01T00:00:00.000Z', action: 'tool:sql.query' });
     expect(first.statement).toBe(`/scitt/entries/${first.entryId}/statement`);
     expect(first.receipt).toBe(`/scitt/entries/${first.entryId}`);
     expect(Date.parse(first.registeredAt)).toBeGreaterThan(0);

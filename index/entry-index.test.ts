@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LevelDbStorage, MerkleLog } from '../log/index.js';
 import { registeredStatement, signStatement } from '../receipts/index.js';
+import { OVERRIDE_EVENT_EXAMPLE } from '../statements/index.js';
+import { execAuditPayload, PSEUDONYM } from '../test/support/agent-statements.js';
 import { tempDir, testSigner } from '../test/support/log.js';
 import { EntryIndex, type IndexedEntry, IndexError, indexEntry } from './index.js';
 import { encodeState, INDEX_FORMAT, STATE_KEY } from './keys.js';
@@ -32,20 +34,18 @@ function statement(payload: object, contentType = AUDIT, extra: { iat?: number }
 }
 
 function audit(i: number, options: { agent?: string; wid?: string; par?: string[]; iat?: number } = {}) {
-  return {
-    profile: 'tag:atlog.dev,2026:exec-audit/v1',
+  return execAuditPayload({
     jti: `task-${i}`,
     iss: 'https://a.example',
     iat: options.iat ?? 1_767_225_600 + i,
     domain: 'a.example',
-    agent: { id: options.agent ?? 'spiffe://a.example/agent/planner' },
+    agent: options.agent ?? 'spiffe://a.example/agent/planner',
     wid: options.wid ?? 'wf-1',
     par: options.par ?? (i === 0 ? [] : [`task-${i - 1}`]),
-    exec_act: 'tool:sql.query',
-    outcome: { status: i % 5 === 4 ? 'error' : 'ok' },
+    status: i % 5 === 4 ? 'error' : 'ok',
     corr: { txn: 'txn-1', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
-    dp: { units: { agent: 'hmac-sha256:AAAA' }, dims: { action_class: 'db.read' } },
-  };
+    dims: { action_class: 'db.read' },
+  });
 }
 
 async function openLog(dir = join(root, `log-${counter++}`)) {
@@ -103,7 +103,7 @@ describe('the entry index', () => {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       time: 1_767_225_600_000,
       dims: { action_class: 'db.read' },
-      units: { agent: 'hmac-sha256:AAAA' },
+      units: { agent: PSEUDONYM },
     });
     expect((await index.find('workflow', 'wf-2')).entries.map((e) => e.tid)).toEqual(['task-5']);
     expect((await index.find('parent', 'task-4')).entries.map((e) => e.tid)).toEqual(['task-5']);
@@ -228,24 +228,24 @@ describe('index records', () => {
 
   it('collects entry references wherever they are, and the agents an entry concerns', () => {
     const ref = (c: string) => c.repeat(64);
+    const { operator: _operator, deadline: _deadline, ...issued } = OVERRIDE_EVENT_EXAMPLE;
     const override = {
-      profile: 'tag:atlog.dev,2026:override-event/v1',
-      jti: 'ov-1-issued',
-      iss: 'https://ops.example',
+      ...issued,
+      jti: 'ov-1-acknowledged',
+      iss: 'https://a.example',
       iat: 10,
-      domain: 'a.example',
       override_id: 'ov-1',
-      action: 'pause',
-      level: 'mandatory',
       phase: 'acknowledged',
       prev: ref('a'),
-      target: { agents: ['spiffe://a.example/agent/1', 'spiffe://a.example/agent/2'] },
-      reason: { code: 'policy_violation', evidence: [ref('b'), 'sha-256:' + ref('c')] },
+      agent: { id: 'spiffe://a.example/agent/1' },
+      result: { ack_at: '1970-01-01T00:00:10Z', latency_ms: 300 },
+      target: { agents: ['spiffe://a.example/agent/1', 'spiffe://a.example/agent/2'], scope: 'agent' },
+      reason: { code: 'policy_violation', evidence: [ref('b')] },
       corr: { links: [{ rel: 'overrides', record: ref('d'), tid: 't-9' }] },
-      dp: { units: { principal: 'hmac-sha256:x' }, dims: {} },
     };
     const record = indexEntry(statement(override, 'application/vnd.atlog.override-event+json'), 0, 1);
     expect(record).toMatchObject({ type: 'override-event', overrideId: 'ov-1', action: 'pause', level: 'mandatory', phase: 'acknowledged', time: 10_000 });
+    expect(record.payload).toBe('valid');
     expect(record.agents).toEqual(['spiffe://a.example/agent/1', 'spiffe://a.example/agent/2']);
     expect(record.refs).toEqual([ref('a'), ref('b'), ref('d')]);
     expect(record.links).toEqual([{ rel: 'overrides', record: ref('d'), tid: 't-9' }]);

@@ -2,7 +2,7 @@
 // (appraisal, correlation, privacy) and the query routes look entries up by: type, domain, agent,
 // issuer, workflow, task, parents, references, time, dimensions and measurements. It lives in the
 // log's own store, is written only by its follower, and every answer names the tree size it
-// reflects. Imports log/, receipts/ and util/.
+// reflects. Imports log/, receipts/, statements/ and util/.
 
 export { IndexError, type IndexErrorCode } from './errors.js';
 export {

@@ -5,8 +5,8 @@
 
 import { hashLeaf } from '../log/tree/index.js';
 import { parseStatement, type SignedStatement } from '../receipts/index.js';
+import { type AgentPayload, agentStatementType, AgentStatementError, parseAgentPayload } from '../statements/index.js';
 import { toHex } from '../util/index.js';
-import { JsonSyntaxError, parseStrictJson } from '../util/index.js';
 
 /** The kinds of entry the index tells apart; `other` is any statement of another content type. */
 export const ENTRY_TYPES = [
@@ -35,21 +35,18 @@ export const ENTRY_TYPE_CODES: Readonly<Record<EntryType, number>> = Object.free
   'privacy-report': 8,
 });
 
-const MEDIA_TYPES: ReadonlyMap<string, EntryType> = new Map([
-  ['application/vnd.atlog.exec-audit+json', 'exec-audit'],
-  ['application/vnd.atlog.behavior-attestation+json', 'behavior-attestation'],
-  ['application/vnd.atlog.resource-usage+json', 'resource-usage'],
-  ['application/vnd.atlog.override-event+json', 'override-event'],
-  ['application/vnd.atlog.behavior-profile+json', 'behavior-profile'],
+/** The service's own statements; the five agent statement types come from statements/. */
+const SERVICE_MEDIA_TYPES: ReadonlyMap<string, EntryType> = new Map([
   ['application/vnd.atlog.registration-policy+json', 'registration-policy'],
   ['application/vnd.atlog.appraisal-result+json', 'appraisal-result'],
   ['application/vnd.atlog.privacy-report+json', 'privacy-report'],
 ]);
 
 /**
- * How much of the payload the index could read: `valid` a JSON payload of a known type, `invalid`
- * one of a known type that is not well-formed JSON (admitted under a policy that did not check
- * it), `envelope` a hash envelope (the log holds only the digest), `opaque` any other content.
+ * How much of the payload the index could read: `valid` an agent statement whose payload passes its
+ * schema (statements/), `invalid` one that does not (admitted under a policy that did not check
+ * it): only its envelope is indexed, `envelope` a hash envelope (the log holds only the digest),
+ * `opaque` any other content.
  */
 export type PayloadState = 'valid' | 'invalid' | 'envelope' | 'opaque';
 
@@ -113,8 +110,6 @@ export interface IndexedEntry {
 
 /** Longest value a secondary key holds (bytes of UTF-8); longer values are not indexed under it. */
 export const MAX_KEY_VALUE_BYTES = 1024;
-const MAX_PAYLOAD_CHARS = 65_535;
-const MAX_PAYLOAD_DEPTH = 32;
 const MAX_LIST = 256;
 const ENTRY_ID = /^[0-9a-f]{64}$/;
 
@@ -137,7 +132,8 @@ export function indexEntry(entry: Uint8Array, index: number, registeredAt: numbe
     return base({ index, entryId, registeredAt, time: registeredAt, type: 'other', payload: 'opaque', iss: '', sub: '' });
   }
   const contentType = mediaTypeOf(statement);
-  const type = (typeof contentType === 'string' ? MEDIA_TYPES.get(contentType) : undefined) ?? 'other';
+  const agentType = agentStatementType(contentType);
+  const type: EntryType = agentType?.name ?? (typeof contentType === 'string' ? SERVICE_MEDIA_TYPES.get(contentType) : undefined) ?? 'other';
   const cwtTime = statement.iat !== undefined && Number.isFinite(statement.iat) && statement.iat >= 0 ? Math.round(statement.iat * 1000) : undefined;
   const head = {
     index,
@@ -150,26 +146,15 @@ export function indexEntry(entry: Uint8Array, index: number, registeredAt: numbe
     sub: statement.sub,
   };
   if (statement.hashEnvelope !== undefined) return base({ ...head, payload: 'envelope' });
-  if (type === 'other' || statement.payload === null) return base({ ...head, payload: 'opaque' });
-  const payload = parsePayload(statement.payload);
-  if (payload === undefined) return base({ ...head, payload: 'invalid' });
-  return fromPayload({ ...head, payload: 'valid' }, type, payload);
-}
-
-function parsePayload(bytes: Uint8Array): Record<string, unknown> | undefined {
-  let text: string;
+  if (agentType === undefined || statement.payload === null) return base({ ...head, payload: 'opaque' });
+  let payload: AgentPayload;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
-  try {
-    const value = parseStrictJson(text, { maxLength: MAX_PAYLOAD_CHARS, maxDepth: MAX_PAYLOAD_DEPTH });
-    return isObject(value) ? value : undefined;
+    payload = parseAgentPayload(agentType, statement.payload);
   } catch (error) {
-    if (error instanceof JsonSyntaxError) return undefined;
+    if (error instanceof AgentStatementError) return base({ ...head, payload: 'invalid' });
     throw error;
   }
+  return fromPayload({ ...head, payload: 'valid' }, type, payload as unknown as Record<string, unknown>);
 }
 
 type Head = Pick<IndexedEntry, 'index' | 'entryId' | 'registeredAt' | 'time' | 'type' | 'payload' | 'iss' | 'sub'> & Partial<IndexedEntry>;
@@ -179,9 +164,9 @@ function base(head: Head): IndexedEntry {
 }
 
 /**
- * Reads what the index keeps from a payload, defensively: the registration policy validated it
- * when it was admitted, but a log may hold entries admitted under an older or more lenient
- * policy, so every member is checked for its type and anything unexpected is left out.
+ * Reads what the index keeps from a payload that passed its schema. The getters stay defensive
+ * (a member's type is checked again, anything unexpected left out) so that the index cannot be
+ * made to throw by a schema that later grows.
  */
 function fromPayload(head: Head, type: EntryType, p: Record<string, unknown>): IndexedEntry {
   const corr = object(p.corr);

@@ -31,9 +31,12 @@ function statement() {
     wid: `wf-${i % 11}`,
     par: i % 11 === 0 ? [] : [`${process.pid}-${i - 1}`],
     exec_act: i % 2 === 0 ? 'tool:sql.query' : 'payments.transfer',
+    start: new Date((1_767_225_600 + i) * 1000).toISOString(),
+    end: new Date((1_767_225_600 + i) * 1000).toISOString(),
     outcome: { status: 'ok' },
+    authority: {},
     corr: {},
-    dp: { units: { agent: 'hmac-sha256:AAAA' }, dims: { n: i % 4 } },
+    dp: { units: { agent: 'hmac-sha256:qfcOAiJwJEY2S7fnvTTfxkkelVRUTfa2OtqwfaOVDLc' }, dims: { n: i % 4 } },
   };
   return registeredStatement(
     signStatement({

@@ -126,6 +126,8 @@ describe('entry index crash safety', () => {
         const index = await EntryIndex.open({ log, space });
         expect(index.rebuilt).toBeUndefined();
         await index.caughtUp();
+        // The writer's statements are schema-valid agent statements: the index reads them in full.
+        expect((await index.entry(log.size - 1))?.payload).toBe('valid');
         await index.close();
         expect(await dump(space), `round ${round}: the index caught up to ${log.size}`).toEqual(await expected(log, log.size));
       } finally {

@@ -111,7 +111,15 @@ async function startEmbedded(workload: DemoWorkload): Promise<Embedded> {
   const dataDir = mkdtempSync(join(tmpdir(), 'atlog-demo-'));
   let server: RunningServer | undefined;
   try {
-    const policy = createPolicy({ issuerKeys: workload.identities.map((identity) => identity.publicKey) });
+    // Closed, as a real deployment's: the demo's keys, and each domain's authority over its agents.
+    const policy = createPolicy({
+      issuerKeys: workload.identities.map((identity) => identity.publicKey),
+      agentStatements: {
+        profileAuthorities: workload.identities
+          .filter((identity) => identity.role === 'authority')
+          .map((authority) => ({ iss: authority.iss, agents: [`spiffe://${authority.domain}/*`] })),
+      },
+    });
     server = await startServer(
       ({ url }) =>
         TransparencyService.open({ dataDir, keys: loadServiceKeys({ dataDir }), issuer: url, origin: `${new URL(url).host}/demo`, policy, logger: silentLogger() }),

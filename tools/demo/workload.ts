@@ -319,6 +319,7 @@ export function demoWorkload(options: DemoOptions): DemoWorkload {
       reason?: { code: string; text: string; evidence?: readonly string[] };
       operator?: { id: string; role: string };
       rollback?: Record<string, unknown>;
+      confirm?: Record<string, unknown>;
       result?: Record<string, unknown>;
       domain: string;
     },
@@ -337,6 +338,7 @@ export function demoWorkload(options: DemoOptions): DemoWorkload {
       target: { agents: spec.targets, ...(spec.wid === undefined ? {} : { wid: spec.wid }), ...(spec.tasks === undefined ? {} : { tasks: spec.tasks }), scope: spec.tasks === undefined ? 'agent' : 'task' },
       ...(spec.reason === undefined ? {} : { reason: spec.reason }),
       ...(spec.rollback === undefined ? {} : { rollback: spec.rollback }),
+      ...(spec.confirm === undefined ? {} : { confirm: spec.confirm }),
       ...(spec.phase === 'issued' ? { deadline: { ack_within_ms: 1000 } } : {}),
       ...(spec.result === undefined ? {} : { result: spec.result }),
       corr: { ...(spec.wid === undefined ? {} : { wid: spec.wid }), ...(spec.tasks === undefined ? {} : { tid: spec.tasks[0] }) },
@@ -463,9 +465,11 @@ export function demoWorkload(options: DemoOptions): DemoWorkload {
   override(support, 54.01, { id: pauseId, action: 'pause', level: 'mandatory', phase: 'enforced', prev: pauseAck, targets: [agentId('support')], result: { effective_at: iso(at(54.01)), latency_ms: 600 }, domain: SHOP });
 
   const rollbackId = 'ov-rollback-refund';
-  const rollback = { to: { tid: shell.jti }, method: 'compensate', confirm_timeout_s: 600, persist_id: 'rb-77' };
-  const rbIssued = override(opsConsole, 56, { id: rollbackId, action: 'forced_rollback', level: 'emergency', phase: 'issued', targets: [agentId('support')], wid: wf3, tasks: [refund3.jti], operator: ops, reason: { code: 'unapproved_refund', text: 'refund above 1000 EUR without approval', evidence: [refund3.entryId] }, rollback, domain: SHOP });
-  const rbAck = override(support, 56.005, { id: rollbackId, action: 'forced_rollback', level: 'emergency', phase: 'acknowledged', prev: rbIssued, targets: [agentId('support')], wid: wf3, tasks: [refund3.jti], result: { ack_at: iso(at(56.005)), latency_ms: 300 }, domain: SHOP });
+  // Provisional, NETCONF-style: enforced, then confirmed within the timeout, linked by persist id.
+  const rollback = { to: { tid: shell.jti }, method: 'compensate' };
+  const confirm = { timeout_s: 600, persist_id: 'rb-77' };
+  const rbIssued = override(opsConsole, 56, { id: rollbackId, action: 'forced_rollback', level: 'emergency', phase: 'issued', targets: [agentId('support')], wid: wf3, tasks: [refund3.jti], operator: ops, reason: { code: 'unapproved_refund', text: 'refund above 1000 EUR without approval', evidence: [refund3.entryId] }, rollback, confirm, domain: SHOP });
+  const rbAck = override(support, 56.005, { id: rollbackId, action: 'forced_rollback', level: 'emergency', phase: 'acknowledged', prev: rbIssued, targets: [agentId('support')], wid: wf3, tasks: [refund3.jti], rollback, confirm, result: { ack_at: iso(at(56.005)), latency_ms: 300 }, domain: SHOP });
   const compensationJti = b.jti('task-payments');
   const compensation = audit('payments', 57, {
     jti: compensationJti,
@@ -477,8 +481,8 @@ export function demoWorkload(options: DemoOptions): DemoWorkload {
     links: [{ rel: 'compensates', tid: refund3.jti, record: refund3.entryId }],
     approvals: approveTwice(56.1, wf3, compensationJti),
   });
-  const rbEnforced = override(support, 57.5, { id: rollbackId, action: 'forced_rollback', level: 'emergency', phase: 'enforced', prev: rbAck, targets: [agentId('support')], wid: wf3, tasks: [refund3.jti], rollback: { ...rollback, compensating_tasks: [compensation.jti] }, result: { effective_at: iso(at(57.5)), latency_ms: 90_000 }, domain: SHOP });
-  override(opsConsole, 60, { id: rollbackId, action: 'forced_rollback', level: 'emergency', phase: 'confirmed', prev: rbEnforced, targets: [agentId('support')], wid: wf3, tasks: [refund3.jti], operator: ops, domain: SHOP });
+  const rbEnforced = override(support, 57.5, { id: rollbackId, action: 'forced_rollback', level: 'emergency', phase: 'enforced', prev: rbAck, targets: [agentId('support')], wid: wf3, tasks: [refund3.jti], rollback: { ...rollback, compensating_tasks: [compensation.jti] }, confirm, result: { effective_at: iso(at(57.5)), latency_ms: 90_000, compensating_tasks: [compensation.jti] }, domain: SHOP });
+  override(opsConsole, 60, { id: rollbackId, action: 'forced_rollback', level: 'emergency', phase: 'confirmed', prev: rbEnforced, targets: [agentId('support')], wid: wf3, tasks: [refund3.jti], operator: ops, rollback: { ...rollback, compensating_tasks: [compensation.jti] }, confirm, domain: SHOP });
 
   const resumeId = 'ov-resume-support';
   const resumeIssued = override(opsConsole, 70, { id: resumeId, action: 'resume', level: 'advisory', phase: 'issued', targets: [agentId('support')], operator: ops, reason: { code: 'remediated', text: 'refund reversed' }, domain: SHOP });
@@ -516,7 +520,7 @@ export function demoWorkload(options: DemoOptions): DemoWorkload {
       iat: at(121),
       domain: agent.domain,
       agent: { id: agentId(agent.name), swname: agent.name, swversion: '2.4.1', profile_ref: { id: `urn:atlog-demo:profile:${agent.name}`, version: '1', entry: profiles.get(agent.name)!.entryId } },
-      window: { start: windowStart, end: windowEnd },
+      window: { start: iso(windowStart), end: iso(windowEnd) },
       observer: { kind: 'self', id: agentId(agent.name) },
       covered: { count: total },
       measurements: [
