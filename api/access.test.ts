@@ -152,3 +152,18 @@ describe('atlog token and serve --tokens', () => {
     expectOneLineError(await runAtlog(['serve', '--data', 'data', '--port', '0', '--tokens', 'missing.json'], { cwd: work }), 1, /--tokens missing\.json: cannot read it/);
   });
 });
+
+describe('key spaces of the service', () => {
+  it('are the service’s own, beside the log, and never the entry index’s', async () => {
+    const dataDir = tempDir();
+    const service = await TransparencyService.open({ dataDir, keys: loadServiceKeys({ dataDir }), issuer: 'https://log.example', origin: 'log.example', policy: developmentPolicy(), logger: silentLogger() });
+    try {
+      const space = service.keySpace('privacy');
+      await space.write({ puts: [[Uint8Array.of(1), Uint8Array.of(2)]] });
+      expect([...(await space.get([Uint8Array.of(1)]))[0]!]).toEqual([2]);
+      expect(() => service.keySpace('index')).toThrow(/belongs to the entry index/);
+    } finally {
+      await service.close();
+    }
+  });
+});

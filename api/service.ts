@@ -6,6 +6,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type AppendResult,
+  type KeyValueSpace,
   LevelDbStorage,
   noteVerifierKey,
   LogError,
@@ -92,6 +93,7 @@ export class TransparencyService {
     readonly log: MerkleLog,
     /** The entry index: what the query routes and the analyses read. */
     readonly index: EntryIndex,
+    private readonly storage: LevelDbStorage,
     private readonly options: ServiceOptions,
     private readonly keyring: readonly CoseKey[],
     /** The entry id of the policy statement in force. */
@@ -136,7 +138,7 @@ export class TransparencyService {
         { origin: options.origin, issuer: options.issuer, treeSize: log.size, indexedSize: index.size, policyDigest: options.policy.digest, policyEntryId, openPolicy: options.policy.open },
         'service started',
       );
-      return new TransparencyService(log, index, options, keyring, policyEntryId, logger);
+      return new TransparencyService(log, index, storage, options, keyring, policyEntryId, logger);
     } catch (error) {
       await index?.close();
       await log.close();
@@ -151,6 +153,15 @@ export class TransparencyService {
 
   get policy(): RegistrationPolicy {
     return this.options.policy;
+  }
+
+  /**
+   * A key space of the service's own in the log's store (`index` is the entry index's): for state
+   * an analysis must keep durably beside the log, such as a privacy budget ledger.
+   */
+  keySpace(name: string): KeyValueSpace {
+    if (name === 'index') throw new ServiceError('CONFIG_INVALID', 'the key space "index" belongs to the entry index');
+    return this.storage.space(name);
   }
 
   /** The configured bearer tokens (api/access.ts). */

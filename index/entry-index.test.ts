@@ -251,3 +251,23 @@ describe('index records', () => {
     expect(record.links).toEqual([{ rel: 'overrides', record: ref('d'), tid: 't-9' }]);
   });
 });
+
+describe('following the index', () => {
+  it('tells listeners of each indexed size, and keeps indexing when one throws', async () => {
+    const { log, storage } = await openLog();
+    const index = await EntryIndex.open({ log, space: storage.space('index') });
+    closers.push(() => index.close());
+    const heard: number[] = [];
+    index.onIndexed(() => {
+      throw new Error('a broken follower');
+    });
+    const stop = index.onIndexed((size) => heard.push(size));
+    await log.append(statement(audit(0)));
+    await index.caughtUp();
+    expect(heard.at(-1)).toBe(1);
+    stop();
+    await log.append(statement(audit(1)));
+    expect(await index.caughtUp()).toBe(2);
+    expect(heard.at(-1)).toBe(1);
+  });
+});

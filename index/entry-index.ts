@@ -75,6 +75,7 @@ export class EntryIndex {
   private readonly waiters = new Set<{ size: number; resolve: () => void; reject: (error: unknown) => void }>();
   private readonly unfollow: () => void;
   private readonly batchEntries: number;
+  private readonly indexedListeners = new Set<(size: number) => void>();
 
   private constructor(
     private readonly log: MerkleLog,
@@ -183,6 +184,16 @@ export class EntryIndex {
     return more && last + 1 < treeSize ? { treeSize, entries, next: last } : { treeSize, entries };
   }
 
+  /**
+   * Calls `listener` with the new indexed size after each batch is durable: the hook for work that
+   * follows the index (continuous appraisal). It must only schedule work; what it throws is
+   * ignored. Returns the function that removes it.
+   */
+  onIndexed(listener: (size: number) => void): () => void {
+    this.indexedListeners.add(listener);
+    return () => this.indexedListeners.delete(listener);
+  }
+
   /** Stops following the log and waits for the batch being written. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -231,6 +242,14 @@ export class EntryIndex {
       await this.space.write({ puts });
       this.state = state;
       this.options.onIndexed?.(size);
+      for (const listener of this.indexedListeners) {
+        // A follower of the index must not stop the index.
+        try {
+          listener(size);
+        } catch {
+          // ignored by design (see onIndexed)
+        }
+      }
       for (const waiter of this.waiters) {
         if (waiter.size <= size) {
           this.waiters.delete(waiter);
