@@ -5,20 +5,18 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCbor, decodeCoseKeySet, attachReceipts, parseStatement } from '../receipts/index.js';
-import { developmentPolicy } from '../statements/index.js';
 import { expectOneLineError, requireBuiltCli, runAtlog } from '../test/support/cli.js';
 import { tempDir } from '../test/support/log.js';
+import { openTestService } from '../test/support/service.js';
 import { verifyTransparentStatement } from '../verifier/index.js';
 import {
   accessTokenHash,
   authenticate,
   generateAccessToken,
-  loadServiceKeys,
   parseAccessTokens,
   type Principal,
   requireRole,
-  silentLogger,
-  TransparencyService,
+  type TransparencyService,
 } from './index.js';
 
 const regulatorToken = generateAccessToken();
@@ -87,16 +85,7 @@ describe('access tokens', () => {
 describe('the service’s own statements', () => {
   let service: TransparencyService;
   beforeAll(async () => {
-    const dataDir = tempDir();
-    service = await TransparencyService.open({
-      dataDir,
-      keys: loadServiceKeys({ dataDir }),
-      issuer: 'https://log.example',
-      origin: 'log.example',
-      policy: developmentPolicy(),
-      logger: silentLogger(),
-      accessTokens: tokens,
-    });
+    service = await openTestService({ issuer: 'https://log.example', accessTokens: tokens });
   });
   afterAll(async () => {
     await service.close();
@@ -155,8 +144,7 @@ describe('atlog token and serve --tokens', () => {
 
 describe('key spaces of the service', () => {
   it('are the service’s own, beside the log, and never the entry index’s', async () => {
-    const dataDir = tempDir();
-    const service = await TransparencyService.open({ dataDir, keys: loadServiceKeys({ dataDir }), issuer: 'https://log.example', origin: 'log.example', policy: developmentPolicy(), logger: silentLogger() });
+    const service = await openTestService();
     try {
       const space = service.keySpace('privacy');
       await space.write({ puts: [[Uint8Array.of(1), Uint8Array.of(2)]] });

@@ -5,27 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoseAlgorithm, decodeCbor, generateKeyPair, signStatement } from '../receipts/index.js';
 import { createPolicy } from '../statements/index.js';
 import { encodePayload, execAuditPayload } from '../test/support/agent-statements.js';
-import { tempDir } from '../test/support/log.js';
+import { startTestServer, type TestServer } from '../test/support/service.js';
 import type { EntryListing } from './queries.js';
-import { loadServiceKeys, type RunningServer, silentLogger, startServer, TransparencyService } from './index.js';
+import type { TransparencyService } from './index.js';
 
 const issuer = generateKeyPair(CoseAlgorithm.ES256);
 const AGENT = 'spiffe://a.example/agent/planner';
 
 let service: TransparencyService;
-let server: RunningServer;
+let server: TestServer;
 
 beforeAll(async () => {
-  const dataDir = tempDir();
-  service = await TransparencyService.open({
-    dataDir,
-    keys: loadServiceKeys({ dataDir }),
-    issuer: 'http://127.0.0.1/scitt',
-    origin: 'queries.test/log',
-    policy: createPolicy({ issuerKeys: [issuer.publicKey] }),
-    logger: silentLogger(),
-  });
-  server = await startServer(service, { port: 0, hostname: '127.0.0.1', logger: silentLogger() });
+  server = await startTestServer({ issuer: 'http://127.0.0.1/scitt', policy: createPolicy({ issuerKeys: [issuer.publicKey] }) });
+  service = server.service;
 });
 
 afterAll(async () => {

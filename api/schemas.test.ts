@@ -2,23 +2,13 @@
 // the policy enforces, and an independent validator (ajv) accepts each type's example with them.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_STATEMENT_EXAMPLES, AGENT_STATEMENT_TYPES, agentStatementSchema, developmentPolicy } from '../statements/index.js';
+import { AGENT_STATEMENT_EXAMPLES, AGENT_STATEMENT_TYPES, agentStatementSchema } from '../statements/index.js';
 import { decodeCbor } from '../receipts/index.js';
-import { tempDir } from '../test/support/log.js';
-import { loadServiceKeys, type RunningServer, silentLogger, startServer, TransparencyService } from './index.js';
+import { startTestServer, type TestServer } from '../test/support/service.js';
 
-let server: RunningServer;
+let server: TestServer;
 beforeAll(async () => {
-  const dataDir = tempDir();
-  const service = await TransparencyService.open({
-    dataDir,
-    keys: loadServiceKeys({ dataDir }),
-    issuer: 'http://127.0.0.1',
-    origin: 'schemas.test/log',
-    policy: developmentPolicy(),
-    logger: silentLogger(),
-  });
-  server = await startServer(service, { port: 0, hostname: '127.0.0.1', logger: silentLogger() });
+  server = await startTestServer();
 });
 afterAll(async () => {
   await server.close();

@@ -3,26 +3,24 @@
 // then checked from the log and the entry index independently of what the demo says.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServiceKeys, type RunningServer, silentLogger, startServer, TransparencyService } from '../api/index.js';
+import type { TransparencyService } from '../api/index.js';
 import { fromHex } from '../util/index.js';
 import { CoseAlgorithm, generateKeyPair } from '../receipts/index.js';
-import { createPolicy, developmentPolicy } from '../statements/index.js';
+import { createPolicy } from '../statements/index.js';
 import { expectOneLineError, requireBuiltCli, runAtlog } from '../test/support/cli.js';
 import { tempDir } from '../test/support/log.js';
+import { startTestServer, type TestServer } from '../test/support/service.js';
 import { demoWorkload } from './demo/workload.js';
 
 const work = tempDir('atlog-demo-test-');
-let server: RunningServer;
+let server: TestServer;
 let service: TransparencyService;
 
 beforeAll(async () => {
   requireBuiltCli();
-  const dataDir = join(work, 'data');
-  server = await startServer(
-    ({ url }) => TransparencyService.open({ dataDir, keys: loadServiceKeys({ dataDir }), issuer: url, origin: 'demo.test/log', policy: developmentPolicy(), logger: silentLogger() }),
-    { port: 0, hostname: '127.0.0.1', logger: silentLogger() },
-  );
-  service = await server.opened;
+  // The open development policy, as `npm start` runs it.
+  server = await startTestServer({ dataDir: join(work, 'data') });
+  service = server.service;
 });
 
 afterAll(async () => {
@@ -76,19 +74,7 @@ describe('atlog demo', () => {
   }, 60_000);
 
   it('stops at the first statement a service refuses, with one line naming it', async () => {
-    const dataDir = join(work, 'closed');
-    const closed = await startServer(
-      ({ url }) =>
-        TransparencyService.open({
-          dataDir,
-          keys: loadServiceKeys({ dataDir }),
-          issuer: url,
-          origin: 'closed.test/log',
-          policy: createPolicy({ issuerKeys: [generateKeyPair(CoseAlgorithm.ES256).publicKey] }),
-          logger: silentLogger(),
-        }),
-      { port: 0, hostname: '127.0.0.1', logger: silentLogger() },
-    );
+    const closed = await startTestServer({ policy: createPolicy({ issuerKeys: [generateKeyPair(CoseAlgorithm.ES256).publicKey] }) });
     try {
       const run = await runAtlog(['demo', '--url', closed.url, '--seed', 'refused', '--concurrency', '1'], { cwd: work });
       expectOneLineError(run, 1, /the behavior-profile profile-planner-1 from authority@shop\.example: registration refused \(400 Rejected\): rule issuers: /);

@@ -4,28 +4,20 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadServiceKeys, silentLogger, TransparencyService } from '../api/index.js';
+import type { TransparencyService } from '../api/index.js';
 import { LevelDbStorage } from '../log/index.js';
 import { CoseAlgorithm, generateKeyPair, signStatement } from '../receipts/index.js';
 import { createPolicy } from '../statements/index.js';
 import { expectOneLineError, requireBuiltCli, runAtlog } from '../test/support/cli.js';
 import { tempDir } from '../test/support/log.js';
+import { openTestService } from '../test/support/service.js';
 
 const issuer = generateKeyPair(CoseAlgorithm.ES256);
 const work = tempDir('atlog-reindex-');
 
 beforeAll(() => requireBuiltCli());
 
-async function openService(dataDir: string): Promise<TransparencyService> {
-  return TransparencyService.open({
-    dataDir,
-    keys: loadServiceKeys({ dataDir }),
-    issuer: 'http://127.0.0.1',
-    origin: 'reindex.test/log',
-    policy: createPolicy({ issuerKeys: [issuer.publicKey] }),
-    logger: silentLogger(),
-  });
-}
+const openService = (dataDir: string): Promise<TransparencyService> => openTestService({ dataDir, policy: createPolicy({ issuerKeys: [issuer.publicKey] }) });
 
 const statement = (n: number) =>
   signStatement({
