@@ -1,6 +1,7 @@
 // The agent-statements/v1 check through real policies and real signed statements: keys from
 // node:crypto, certificate chains from test/support/test-pki.ts, did:jwk issuers in the open
 // policy. Every refusal names its rule, its code and the payload path.
+import { thrown } from '../test/support/errors.js';
 import { KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CoseAlgorithm, type KeyPair, generateKeyPair, signStatement, type SignStatementOptions } from '../receipts/index.js';
@@ -46,15 +47,7 @@ function statement(name: AgentStatementName, payload: Record<string, any> = exam
   return signStatement({ key: agentKey.privateKey, iss: payload.iss, sub: SUBJECTS[name](payload), contentType: mediaType(name), payload: enc(payload), iat: 1767225600, ...options });
 }
 
-function refusal(admit: () => unknown): PolicyError {
-  try {
-    admit();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return error as PolicyError;
-  }
-  throw new Error('the statement was admitted');
-}
+const refusal = (admit: () => unknown): PolicyError => thrown(admit, PolicyError);
 
 /** The refusal of the check: rule, code, the cause's code and path, and the message. */
 function refused(admit: () => unknown) {

@@ -1,5 +1,6 @@
 // The registration policy's rules, one by one and in their order, on real statements: keys from
 // receipts/, certificate chains from real PKIs (test/support/test-pki.ts), did:jwk issuers.
+import { thrown } from '../test/support/errors.js';
 import { KeyObject, createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -66,15 +67,7 @@ function forged(statement: Uint8Array): Uint8Array {
   return copy;
 }
 
-function refusal(admit: () => unknown): PolicyError {
-  try {
-    admit();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return error as PolicyError;
-  }
-  throw new Error('the statement was admitted');
-}
+const refusal = (admit: () => unknown): PolicyError => thrown(admit, PolicyError);
 
 function refused(admit: () => unknown, code: string, rule: string): PolicyError {
   const error = refusal(admit);

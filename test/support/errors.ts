@@ -11,3 +11,14 @@ export function errorCode(run: () => unknown, kind: abstract new (...args: never
     throw err;
   }
 }
+
+/** The `kind` error `run` throws; fails the test if it returns or throws anything else. */
+export function thrown<E extends AtlogError>(run: () => unknown, kind: abstract new (...args: never[]) => E): E {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof kind) return err;
+    throw err;
+  }
+  throw new Error(`expected a ${kind.name}, but it returned`);
+}
