@@ -145,6 +145,11 @@ class Lookup {
     return this.byWorkflow.get(wid)?.get(tid);
   }
 
+  /** The task ids of one workflow, to look up many in it. */
+  workflow(wid: string): ReadonlyMap<string, number> | undefined {
+    return this.byWorkflow.get(wid);
+  }
+
   /** The first task with this task id in any workflow, or -1; then `nextWithTid` walks the others. */
   firstWithTid(tid: string): number {
     if (this.firstTid === undefined) this.chainTids();
@@ -283,6 +288,7 @@ export function buildTaskGraph(entries: Iterable<CorrelationEntry>, options: Gra
     // The callee names a foreign caller twice: in `par`, and in a link with the caller's domain.
     const hintOf = (tid: string) => (child.links.length === 0 ? undefined : child.links.find((l) => l.tid === tid));
     const par = child.par;
+    const own = lookup.workflow(child.wid)!;
     for (let i = 0; i < par.length; i++) {
       const parentTid = par[i]!;
       if (par.indexOf(parentTid) !== i) continue; // named twice (a schema forbids it; the index may not)
@@ -293,7 +299,7 @@ export function buildTaskGraph(entries: Iterable<CorrelationEntry>, options: Gra
       // A par names a task of the child's own workflow first (any domain: a workflow may cross
       // domains); else a task of another workflow, as the link that names it says if one does.
       const hint = hintOf(parentTid);
-      const local = lookup.first(child.wid, parentTid);
+      const local = own.get(parentTid);
       let parent = local !== undefined && matchesHint(nodes[local]!, hint) ? local : undefined;
       let candidates: number[] | undefined;
       if (parent === undefined) ({ found: parent, candidates } = foreignTask(parentTid, child, hint));
@@ -469,19 +475,26 @@ function attach(others: readonly CorrelationEntry[], position: Int32Array, looku
   });
 }
 
-/** Entries grouped by `txn` and by trace id, each group in log order; groups by their first entry. */
+/** Entries grouped by `txn` and by trace id, each group in log order; groups by their first entry, txn first. */
 function groupsOf(entries: readonly CorrelationEntry[]): RecordGroup[] {
-  const groups = new Map<string, { kind: 'txn' | 'trace'; id: string; entries: string[] }>();
+  const txns = new Map<string, string[]>();
+  const traces = new Map<string, string[]>();
   for (const entry of entries) {
-    for (const [kind, id] of [['txn', entry.txn], ['trace', entry.traceId]] as const) {
-      if (id === undefined) continue;
-      const k = `${kind}${SEP}${id}`;
-      const group = groups.get(k);
-      if (group === undefined) groups.set(k, { kind, id, entries: [entry.entryId] });
-      else group.entries.push(entry.entryId);
+    if (entry.txn !== undefined) {
+      const list = txns.get(entry.txn);
+      if (list === undefined) txns.set(entry.txn, [entry.entryId]);
+      else list.push(entry.entryId);
+    }
+    if (entry.traceId !== undefined) {
+      const list = traces.get(entry.traceId);
+      if (list === undefined) traces.set(entry.traceId, [entry.entryId]);
+      else list.push(entry.entryId);
     }
   }
-  return [...groups.values()];
+  return [
+    ...[...txns].map(([id, list]) => ({ kind: 'txn' as const, id, entries: list })),
+    ...[...traces].map(([id, list]) => ({ kind: 'trace' as const, id, entries: list })),
+  ];
 }
 
 /** Refuses what is not a workflow or task id: the formats of docs/statements.md, at most 128 characters. */
