@@ -10,10 +10,12 @@ import { healthRoutes } from './health.js';
 import { type Logger, logFailure, noteRequest, observeRequests } from './logging.js';
 import { metricsRoute } from './metrics.js';
 import { queryRoutes } from './queries.js';
+import { correlationRoutes } from './correlation-routes.js';
 import { schemaRoutes } from './schemas.js';
 import { openApiRoute } from './openapi.js';
 import { invalidLocator, malformed, notFound, type Problem, problemFor, problemResponse } from './problems.js';
 import type { TransparencyService } from './service.js';
+import type { CorrelatorOptions } from '../correlation/index.js';
 
 export interface AppOptions {
   /** Largest request body read, in bytes (default 128 KiB; the policy's own limit applies after). */
@@ -24,6 +26,8 @@ export interface AppOptions {
   readonly retryAfterSeconds?: number;
   /** Where request lines go (default: the service's logger). */
   readonly logger?: Logger;
+  /** Correlation's limits and ECT clock skew (correlation/limits.ts). */
+  readonly correlation?: CorrelatorOptions;
 }
 
 const COSE = 'application/cose';
@@ -146,6 +150,8 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
 
   // What the entry index knows: an agent's entries, a workflow's entries.
   queryRoutes(app, service, basePath);
+  // The cross-domain DAG: workflow graphs, cascades, rollback plans, settlement.
+  correlationRoutes(app, service, basePath, options.correlation);
   // The JSON Schemas of the agent statement types.
   schemaRoutes(app);
 

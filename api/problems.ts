@@ -73,6 +73,14 @@ export function problemFor(error: unknown): Problem {
       return { status: 503, title: 'Service Unavailable', detail: 'the service is stopping; retry shortly', retryAfter: 2 };
     case 'INDEX_CORRUPT':
       return { status: 500, title: 'Internal Server Error', detail: 'the entry index needs an operator (atlog reindex); the log is not affected' };
+    case 'CORRELATION_BAD_QUERY':
+      return malformed(error.message);
+    case 'CORRELATION_NOT_FOUND':
+      return notFound(error.message);
+    case 'CORRELATION_AMBIGUOUS':
+      return { status: 409, title: 'Conflict', detail: error.message };
+    case 'CORRELATION_LIMIT_EXCEEDED':
+      return { status: 422, title: 'Limit Exceeded', detail: error.message };
   }
   if (code.startsWith('POLICY_')) {
     // Which rule refused the statement, and why: SCRAPI's "Rejected".

@@ -11,6 +11,7 @@ import { reindex } from './reindex.js';
 import { serve } from './serve.js';
 import { sign } from './sign.js';
 import { token } from './token.js';
+import { trace } from './trace.js';
 import { verify } from './verify.js';
 
-export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, reindex, token]);
+export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, trace, reindex, token]);
