@@ -10,6 +10,7 @@ import { healthRoutes } from './health.js';
 import { type Logger, logFailure, noteRequest, observeRequests } from './logging.js';
 import { metricsRoute } from './metrics.js';
 import { queryRoutes } from './queries.js';
+import { appraisalRoutes } from './appraisal-routes.js';
 import { schemaRoutes } from './schemas.js';
 import { openApiRoute } from './openapi.js';
 import { invalidLocator, malformed, notFound, type Problem, problemFor, problemResponse } from './problems.js';
@@ -146,6 +147,8 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
 
   // What the entry index knows: an agent's entries, a workflow's entries.
   queryRoutes(app, service, basePath);
+  // Appraisal: an operator asks for a verdict; anyone reads an agent's latest (appraisal-routes.ts).
+  appraisalRoutes(app, service, basePath);
   // The JSON Schemas of the agent statement types.
   schemaRoutes(app);
 
