@@ -2,6 +2,7 @@
 // exporting a CliCommand (see ../program.ts), added to this list.
 
 import type { CliCommand } from '../program.js';
+import { appraise } from './appraise.js';
 import { demo } from './demo.js';
 import { inspect } from './inspect.js';
 import { keygen } from './keygen.js';
@@ -13,4 +14,4 @@ import { sign } from './sign.js';
 import { token } from './token.js';
 import { verify } from './verify.js';
 
-export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, reindex, token]);
+export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, appraise, reindex, token]);
