@@ -47,7 +47,7 @@ beforeAll(async () => {
   scenario.action(T0 + MIN, { action: 'tool:shell.exec' });
   for (const entry of scenario.entries) expect((await service.register(entry.statement)).status).toBe('registered');
   await service.index.caughtUp();
-});
+}, 60_000);
 
 afterAll(async () => {
   await server.close();
@@ -74,7 +74,7 @@ describe('atlog appraise', () => {
     const byId = await runAtlog(['appraise', '--replay', entryId, '--url', server.url, '--service-keys', 'keys.cbor', '--json'], { cwd: work });
     expect(byId.code, byId.stderr).toBe(0);
     expect(JSON.parse(byId.stdout)).toMatchObject({ identical: true, agent: AGENT, treeSize: 4, status: 'contraindicated', findings: 1, differences: [] });
-  });
+  }, 90_000);
 
   it('says how a signed result differs from what the log shows, exit 1', async () => {
     // A result the service signed and logged, but not computed from this log: an affirming
@@ -94,7 +94,7 @@ describe('atlog appraise', () => {
     writeFileSync(join(work, 'other-keys.cbor'), encodeCoseKeySet([coseKeyFromKeyObject(scenario.key.publicKey)]));
     const untrusted = await runAtlog(['appraise', '--replay', 'forged.cose', '--url', server.url, '--service-keys', 'other-keys.cbor'], { cwd: work });
     expectOneLineError(untrusted, 1, /^atlog: --replay forged\.cose does not verify: /);
-  });
+  }, 90_000);
 
   it('reports usage errors (exit 2) and refusals (exit 1) as one line', async () => {
     expectOneLineError(await runAtlog(['appraise', '--url', server.url, '--token', operator], { cwd: work }), 2, /give the AGENT to appraise, or --replay RESULT/);
@@ -103,5 +103,5 @@ describe('atlog appraise', () => {
     expectOneLineError(await runAtlog(['appraise', AGENT, '--url', server.url, '--token', regulator], { cwd: work }), 1, /^atlog: appraisal refused \(403 Forbidden\): this route is for operators/);
     expectOneLineError(await runAtlog(['appraise', 'not-an-agent', '--url', server.url, '--token', operator], { cwd: work }), 1, /^atlog: appraisal refused \(400 Malformed request\): the agent is its WIMSE or SPIFFE id/);
     expectOneLineError(await runAtlog(['appraise', '--replay', 'no-such-file', '--url', server.url], { cwd: work }), 1, /no-such-file/);
-  });
+  }, 90_000);
 });
