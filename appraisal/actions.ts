@@ -4,14 +4,14 @@
 //
 // Every audited attempt counts, whatever its outcome: "none is denied" is about what the agent
 // tried, and an attempt its enforcer refused still shows the agent reaching for a denied tool.
-import type { AuditedAction } from './audited.js';
+import type { AuditedEvidence } from './audited.js';
 import { addEvidence, clip, type OpenFinding, tierOf } from './findings.js';
 import { matches, matchesAny } from './patterns.js';
 import type { Profile } from './profiles.js';
 
 type AllowedAction = NonNullable<Profile['payload']['allowed_actions']>[number];
 
-export function actionFindings(action: AuditedAction, profile: Profile): OpenFinding[] {
+export function actionFindings(action: AuditedEvidence, profile: Profile): OpenFinding[] {
   if (action.exempt) return [];
   const p = profile.payload;
   const base = { profile: profile.entryId, at: action.at, count: 1, evidence: [action.entryId], index: action.index };
@@ -51,11 +51,11 @@ export function actionFindings(action: AuditedAction, profile: Profile): OpenFin
 }
 
 /** The first allow-list entry naming the action whose targets admit the action's target. */
-function allowedEntry(named: readonly (readonly [AllowedAction, number])[], action: AuditedAction): readonly [AllowedAction, number] | undefined {
+function allowedEntry(named: readonly (readonly [AllowedAction, number])[], action: AuditedEvidence): readonly [AllowedAction, number] | undefined {
   return named.find(([rule]) => rule.targets === undefined || (action.target !== undefined && matchesAny(rule.targets, action.target)));
 }
 
-function onTarget(action: AuditedAction): string {
+function onTarget(action: AuditedEvidence): string {
   return action.target === undefined ? '' : ` on ${action.target}`;
 }
 
@@ -69,7 +69,7 @@ export class TaskCounts {
   private readonly counts = new Map<string, number>();
   private readonly open = new Map<string, OpenFinding>();
 
-  add(action: AuditedAction, profile: Profile): OpenFinding[] {
+  add(action: AuditedEvidence, profile: Profile): OpenFinding[] {
     const allowed = profile.payload.allowed_actions;
     if (action.exempt || allowed === undefined || action.par.length === 0) return [];
     const named = allowed.map((rule, i) => [rule, i] as const).filter(([rule]) => matches(rule.action, action.action));

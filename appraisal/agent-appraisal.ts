@@ -6,7 +6,7 @@
 // state, add each new batch) and an auditor replay a result from the log alone.
 import { actionFindings, TaskCounts } from './actions.js';
 import { ApprovalLedger } from './approvals.js';
-import { type AuditedAction, auditedAction } from './audited.js';
+import { type AuditedAction, auditedAction, slim } from './audited.js';
 import { ClaimChecks } from './claims.js';
 import { delegationFindings } from './delegation.js';
 import { concerns, type Evidence, type EvidenceOf } from './evidence.js';
@@ -148,7 +148,7 @@ export class AgentAppraisal {
   private addAction(evidence: EvidenceOf<'exec-audit'>): void {
     const profile = this.profiles.inForce(this.agent, evidence.index, evidence.payload.agent.swname);
     const action = auditedAction(evidence, profile);
-    this.actions.insert(action);
+    this.actions.insert(slim(action));
     if (profile === undefined) {
       this.unappraised.insert({ at: action.at, index: action.index });
       return;

@@ -11,7 +11,7 @@
 // only an upper bound). So an approval registered after the action still counts, and a later
 // appraisal can withdraw a missing-approval finding once the approval is in the log.
 import type { ExecAuditPayload } from '../statements/index.js';
-import type { AuditedAction } from './audited.js';
+import type { AuditedEvidence } from './audited.js';
 import type { EvidenceOf } from './evidence.js';
 import { addEvidence, clip, type OpenFinding, tierOf } from './findings.js';
 import { matches } from './patterns.js';
@@ -31,7 +31,8 @@ interface Answer {
 }
 
 interface Gate {
-  readonly action: AuditedAction;
+  /** Gated actions are few: they keep their payload. */
+  readonly action: AuditedEvidence;
   readonly rule: ApprovalRule;
   readonly ruleIndex: number;
   readonly profile: Profile;
@@ -58,7 +59,7 @@ export class ApprovalLedger {
     if (p.target.request !== undefined) push(this.byRequest, p.target.request, answer);
   }
 
-  addAction(action: AuditedAction, profile: Profile): void {
+  addAction(action: AuditedEvidence, profile: Profile): void {
     if (action.exempt) return;
     (profile.payload.human_approval ?? []).forEach((rule, ruleIndex) => {
       if (gates(rule, action)) this.gates.push({ action, rule, ruleIndex, profile });
@@ -117,7 +118,7 @@ export class ApprovalLedger {
 }
 
 /** Whether a rule's `when` holds for an action: all of its conditions (absent tctx members never match). */
-export function gates(rule: ApprovalRule, action: AuditedAction): boolean {
+export function gates(rule: ApprovalRule, action: AuditedEvidence): boolean {
   const when = rule.when;
   if (!matches(when.action, action.action)) return false;
   if (when.target !== undefined && (action.target === undefined || !matches(when.target, action.target))) return false;

@@ -6,12 +6,26 @@ import type { Profile } from './profiles.js';
 import type { Timed } from './timeline.js';
 import { instantMs } from './time.js';
 
+/** An audited action as the timeline keeps it, for the rules that look back (pauses, claims). */
 export interface AuditedAction extends Timed {
   /** When it started (ms): every rule over time reads this. */
   readonly at: number;
   readonly entryId: string;
   readonly action: string;
   readonly outcome: ExecAuditPayload['outcome']['status'];
+  /**
+   * An agent enforcing an override logs it as `override:<action>` (docs/statements.md): the
+   * override demands it, so the action lists and a pause do not apply to it.
+   */
+  readonly exempt: boolean;
+}
+
+/**
+ * The action as the rules read it when it is added: with its place in the workflow, its target,
+ * the profile in force and its whole payload (approval predicates, delegation). The timeline keeps
+ * only the AuditedAction: a long history must not hold every payload in memory.
+ */
+export interface AuditedEvidence extends AuditedAction {
   readonly wid: string;
   /** The ECT task id. */
   readonly jti: string;
@@ -19,15 +33,15 @@ export interface AuditedAction extends Timed {
   readonly target?: string;
   /** The profile in force for it, if any: without one it is observed but not appraised. */
   readonly profile?: Profile;
-  /**
-   * An agent enforcing an override logs it as `override:<action>` (docs/statements.md): the
-   * override demands it, so the action lists and a pause do not apply to it.
-   */
-  readonly exempt: boolean;
   readonly payload: ExecAuditPayload;
 }
 
-export function auditedAction(evidence: EvidenceOf<'exec-audit'>, profile: Profile | undefined): AuditedAction {
+/** What the timeline keeps of an action. */
+export function slim(action: AuditedEvidence): AuditedAction {
+  return { at: action.at, index: action.index, entryId: action.entryId, action: action.action, outcome: action.outcome, exempt: action.exempt };
+}
+
+export function auditedAction(evidence: EvidenceOf<'exec-audit'>, profile: Profile | undefined): AuditedEvidence {
   const p = evidence.payload;
   return {
     at: instantMs(p.start) ?? Math.round(p.iat * 1000),

@@ -5,14 +5,14 @@
 // caused or delegated this one, and through the actors of its `authority.act` chain that are
 // agents of another trust domain. Its own domain (the issuing domain and the agent's trust domain) is always allowed.
 import type { Actor } from '../statements/index.js';
-import type { AuditedAction } from './audited.js';
+import type { AuditedEvidence } from './audited.js';
 import { clip, type OpenFinding, tierOf } from './findings.js';
 import type { Profile } from './profiles.js';
 
 const DELEGATING_LINKS = new Set(['caused-by', 'delegated-by']);
 const AGENT_ID = /^(?:spiffe|wimse):\/\/([a-z0-9.-]+)\//;
 
-export function delegationFindings(action: AuditedAction, profile: Profile): OpenFinding[] {
+export function delegationFindings(action: AuditedEvidence, profile: Profile): OpenFinding[] {
   const limits = profile.payload.delegation;
   if (limits === undefined) return [];
   const p = action.payload;
@@ -39,7 +39,7 @@ export function delegationFindings(action: AuditedAction, profile: Profile): Ope
   return out;
 }
 
-function domainsOf(action: AuditedAction): Set<string> {
+function domainsOf(action: AuditedEvidence): Set<string> {
   const domains = new Set<string>();
   for (const link of action.payload.corr.links ?? []) {
     if (DELEGATING_LINKS.has(link.rel) && link.domain !== undefined) domains.add(link.domain);

@@ -5,7 +5,7 @@
 //
 // Per workflow counts the appraised agent's own actions in each workflow: the other agents of a
 // workflow answer to their own profiles.
-import type { AuditedAction } from './audited.js';
+import type { AuditedEvidence } from './audited.js';
 import { addEvidence, clip, type OpenFinding, tierOf } from './findings.js';
 import { matches } from './patterns.js';
 import type { Profile } from './profiles.js';
@@ -27,7 +27,7 @@ interface Series {
 export class RateWindows {
   private readonly series = new Map<string, Series>();
 
-  add(action: AuditedAction, profile: Profile): OpenFinding[] {
+  add(action: AuditedEvidence, profile: Profile): OpenFinding[] {
     if (action.exempt) return [];
     const out: OpenFinding[] = [];
     const rules = profile.payload.rate_limits ?? [];

@@ -159,11 +159,17 @@ export async function benchAppraisal(options: AppraisalBenchOptions): Promise<Fi
     // Cold: no state; the agent's whole history read through the index and the log.
     const coldRuns: number[] = [];
     let verdict;
+    let stateBytes = 0;
     for (let run = 0; run < 3; run++) {
+      globalThis.gc?.();
+      const heapBefore = process.memoryUsage().heapUsed;
       const appraiser = new Appraiser(store);
       const t = performance.now();
       verdict = (await appraiser.appraise(AGENT)).verdict;
       coldRuns.push(performance.now() - t);
+      globalThis.gc?.();
+      // The appraiser is still alive here: what the heap grew by is its state of the agent.
+      if (run === 0 && appraiser.agentsInMemory === 1) stateBytes = process.memoryUsage().heapUsed - heapBefore;
     }
     const cold = median(coldRuns);
     if (verdict!.status !== 'affirming') throw new Error(`the bench agent should be affirming, not ${verdict!.status}: ${JSON.stringify(verdict!.findings.slice(0, 3))}`);
@@ -226,6 +232,14 @@ export async function benchAppraisal(options: AppraisalBenchOptions): Promise<Fi
       unit: 'ms',
       note: `median of 3; for comparison with the incremental time above`,
     });
+    if (stateBytes > 0) {
+      figures.push({
+        name: `heap of one agent's appraisal state, ${actions / 1000}k actions`,
+        value: stateBytes,
+        unit: 'bytes',
+        note: `${(stateBytes / entries).toFixed(0)} bytes an entry (after a GC); the timeline keeps actions without their payloads`,
+      });
+    }
     figures.push({ name: 'SHA-256 of 65 B (this section’s ceiling)', value: sha256, unit: 'ops/s', note: 'measured before the appraisal figures' });
     return figures;
   } finally {
