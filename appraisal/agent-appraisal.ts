@@ -105,6 +105,8 @@ export class AgentAppraisal {
   private readonly approvals = new ApprovalLedger();
   private readonly overrides: OverrideLedger;
   private readonly claims = new ClaimChecks();
+  /** One copy of each action name the timeline holds (audited.ts: `slim`). */
+  private readonly actionNames = new Map<string, string>();
   private latest: number | undefined;
   private next = 0;
 
@@ -148,7 +150,7 @@ export class AgentAppraisal {
   private addAction(evidence: EvidenceOf<'exec-audit'>): void {
     const profile = this.profiles.inForce(this.agent, evidence.index, evidence.payload.agent.swname);
     const action = auditedAction(evidence, profile);
-    this.actions.insert(slim(action));
+    this.actions.insert(slim(action, this.actionNames));
     if (profile === undefined) {
       this.unappraised.insert({ at: action.at, index: action.index });
       return;

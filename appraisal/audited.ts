@@ -36,9 +36,18 @@ export interface AuditedEvidence extends AuditedAction {
   readonly payload: ExecAuditPayload;
 }
 
-/** What the timeline keeps of an action. */
-export function slim(action: AuditedEvidence): AuditedAction {
-  return { at: action.at, index: action.index, entryId: action.entryId, action: action.action, outcome: action.outcome, exempt: action.exempt };
+/**
+ * What the timeline keeps of an action. Its action name goes through `names`: an agent repeats a
+ * few names many times, and a name read from a payload may be a slice of the payload's whole text,
+ * which it would keep alive; one copy per name keeps one payload's text, not every one.
+ */
+export function slim(action: AuditedEvidence, names: Map<string, string>): AuditedAction {
+  let name = names.get(action.action);
+  if (name === undefined) {
+    name = action.action;
+    names.set(name, name);
+  }
+  return { at: action.at, index: action.index, entryId: action.entryId, action: name, outcome: action.outcome, exempt: action.exempt };
 }
 
 export function auditedAction(evidence: EvidenceOf<'exec-audit'>, profile: Profile | undefined): AuditedEvidence {
