@@ -11,6 +11,7 @@ import { type Logger, logFailure, noteRequest, observeRequests } from './logging
 import { metricsRoute } from './metrics.js';
 import { queryRoutes } from './queries.js';
 import { correlationRoutes } from './correlation-routes.js';
+import { appraisalRoutes } from './appraisal-routes.js';
 import { schemaRoutes } from './schemas.js';
 import { openApiRoute } from './openapi.js';
 import { invalidLocator, malformed, notFound, type Problem, problemFor, problemResponse } from './problems.js';
@@ -152,6 +153,8 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
   queryRoutes(app, service, basePath);
   // The cross-domain DAG: workflow graphs, cascades, rollback plans, settlement.
   correlationRoutes(app, service, basePath, options.correlation);
+  // Appraisal: an operator asks for a verdict; anyone reads an agent's latest (appraisal-routes.ts).
+  appraisalRoutes(app, service, basePath);
   // The JSON Schemas of the agent statement types.
   schemaRoutes(app);
 

@@ -13,6 +13,8 @@ export {
   requireRole,
 } from './access.js';
 export { type AppOptions, createApp } from './app.js';
+export { type AppraisalHost, type AppraisalOptions, AppraisalService, type LoggedAppraisal } from './appraisal-service.js';
+export { appraisalRequest, MAX_APPRAISAL_REQUEST_BYTES } from './appraisal-routes.js';
 export { type CheckpointSignatures, checkpointSignatures, receiptHead, serviceCheckpointSigner } from './checkpoints.js';
 export { ServiceError, type ServiceErrorCode } from './errors.js';
 export { healthRoutes, type Liveness, liveness, type Readiness, readiness } from './health.js';

@@ -9,6 +9,7 @@ import { AGENT_STATEMENT_NAMES } from '../statements/index.js';
 import { MAX_ENTRIES_PER_READ } from '../log/index.js';
 import { PROBLEM_MEDIA_TYPE } from './problems.js';
 import { CORRELATION_PATHS, CORRELATION_SCHEMAS } from './correlation-openapi.js';
+import { APPRAISAL_RESULT_SCHEMA } from '../appraisal/index.js';
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 type JsonObject = { readonly [key: string]: Json };
@@ -270,6 +271,43 @@ export function openApiDocument(): JsonObject {
           },
         },
       },
+      '/appraisals': {
+        post: {
+          summary: 'Appraise an agent against its behavioral profiles; the service signs and logs the result (docs/appraisal.md)',
+          operationId: 'appraise',
+          security: [{ bearer: ['operator'] }],
+          requestBody: {
+            required: true,
+            description: 'The agent, and optionally a window [from, to): strict JSON, no other member',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/AppraisalRequest' } } },
+          },
+          responses: {
+            '201': {
+              ...json('LoggedAppraisal', 'Appraised: the result as registered, with its transparent statement'),
+              headers: { Location: { $ref: '#/components/headers/Location' } },
+            },
+            '400': problem('Malformed request: not strict JSON, an unknown member, a bad agent id or window'),
+            '401': problem('Unauthorized: no valid bearer token (WWW-Authenticate: Bearer)'),
+            '403': problem('Forbidden: the token is not an operator’s'),
+            '413': problem('Payload Too Large: the body is at most 4 KiB'),
+            '415': problem('Unsupported Media Type: send application/json'),
+            ...COMMON,
+          },
+        },
+      },
+      '/agents/{id}/appraisal': {
+        get: {
+          summary: 'The latest whole-history appraisal result of an agent, and how stale it is',
+          operationId: 'latestAppraisal',
+          parameters: [{ name: 'id', in: 'path', required: true, description: 'The agent id (its WIMSE or SPIFFE URI), percent-encoded', schema: { type: 'string', maxLength: 1024 } }],
+          responses: {
+            '200': json('LatestAppraisal', 'The latest result, with its place in the log and its staleness'),
+            '400': problem('Malformed request: not an agent id'),
+            '404': problem('Not Found: no appraisal of this agent has been logged'),
+            ...COMMON,
+          },
+        },
+      },
       '/proofs/consistency': {
         get: {
           summary: 'A consistency receipt between two checkpoints',
@@ -418,6 +456,50 @@ export function openApiDocument(): JsonObject {
             receipt: { type: 'string', description: 'Path of the entry’s receipt (GET)' },
           },
         },
+        AppraisalRequest: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['agent'],
+          properties: {
+            agent: { type: 'string', maxLength: 1024, pattern: '^(?:spiffe|wimse)://', description: 'The agent id' },
+            from: { type: 'string', format: 'date-time', description: 'Window start, inclusive (RFC 3339); absent: from the beginning' },
+            to: { type: 'string', format: 'date-time', description: 'Window end, exclusive (RFC 3339); absent: up to the tree size' },
+          },
+        },
+        LoggedAppraisal: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['entryId', 'index', 'treeSize', 'result', 'transparentStatement', 'statement', 'receipt'],
+          properties: {
+            entryId: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The result’s entry id' },
+            index: { type: 'integer', minimum: 0, description: 'Its log index' },
+            treeSize: { type: 'integer', minimum: 0, description: 'The tree size the result was computed on (x-atlog.tree_size)' },
+            result: { $ref: '#/components/schemas/AppraisalResult' },
+            transparentStatement: { type: 'string', contentEncoding: 'base64url', description: 'The signed result with its receipt (label 394), for offline verification and replay' },
+            statement: { type: 'string', description: 'Path of the transparent statement (GET)' },
+            receipt: { type: 'string', description: 'Path of the entry’s receipt (GET)' },
+          },
+        },
+        LatestAppraisal: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['entryId', 'index', 'treeSize', 'logSize', 'behind', 'newEvidence', 'appraisedAt', 'ageSeconds', 'continuous', 'result', 'statement', 'receipt'],
+          properties: {
+            entryId: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            index: { type: 'integer', minimum: 0 },
+            treeSize: { type: 'integer', minimum: 0, description: 'The tree size the result reflects' },
+            logSize: { type: 'integer', minimum: 0, description: 'The log’s size under its last checkpoint' },
+            behind: { type: 'integer', minimum: 0, description: 'logSize − treeSize: entries the result does not reflect (of any agent)' },
+            newEvidence: { type: 'boolean', description: 'Whether the index holds entries about this agent that the result does not reflect' },
+            appraisedAt: { type: 'string', format: 'date-time', description: 'When the result was signed (its iat)' },
+            ageSeconds: { type: 'integer', minimum: 0 },
+            continuous: { type: 'boolean', description: 'Whether the service re-appraises agents as entries arrive' },
+            result: { $ref: '#/components/schemas/AppraisalResult' },
+            statement: { type: 'string', description: 'Path of the transparent statement (GET)' },
+            receipt: { type: 'string', description: 'Path of the entry’s receipt (GET)' },
+          },
+        },
+        ...appraisalResultSchemas(),
         Problem: {
           type: 'object',
           description: 'RFC 9290 concise problem details: a CBOR map with integer keys -1 (title) and -2 (detail)',
@@ -426,12 +508,26 @@ export function openApiDocument(): JsonObject {
         },
         ...CORRELATION_SCHEMAS,
       },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An access token of the role named (atlog token; docs/operations.md)' },
+      },
       headers: {
         Location: { description: 'The entry’s URL, /entries/{id}', schema: { type: 'string', format: 'uri' } },
         'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
       },
     },
   };
+}
+
+/**
+ * The appraisal result's JSON Schema (appraisal/result-schema.ts) as OpenAPI components: its
+ * `$defs` become components of their own, so the references resolve within this document.
+ */
+function appraisalResultSchemas(): Record<string, JsonObject> {
+  const names: Record<string, string> = { agent: 'AppraisalAgent', finding: 'AppraisalFinding' };
+  const text = JSON.stringify(APPRAISAL_RESULT_SCHEMA).replace(/"#\/\$defs\/([a-z]+)"/g, (_, name: string) => JSON.stringify(`#/components/schemas/${names[name]}`));
+  const { $schema: _schema, $defs, ...result } = JSON.parse(text) as JsonObject & { $defs: Record<string, JsonObject> };
+  return { AppraisalResult: result, AppraisalAgent: $defs.agent!, AppraisalFinding: $defs.finding! };
 }
 
 /** Adds `GET /openapi.json`; the document is built once. */

@@ -81,6 +81,14 @@ export function problemFor(error: unknown): Problem {
       return { status: 409, title: 'Conflict', detail: error.message };
     case 'CORRELATION_LIMIT_EXCEEDED':
       return { status: 422, title: 'Limit Exceeded', detail: error.message };
+    case 'APPRAISAL_BAD_REQUEST':
+      return malformed(error.message);
+    case 'APPRAISAL_UNKNOWN':
+      return notFound(error.message);
+    case 'APPRAISAL_CLOSED':
+      return { status: 503, title: 'Service Unavailable', detail: 'the service is stopping; retry shortly', retryAfter: 2 };
+    case 'APPRAISAL_NOT_RESULT':
+      return { status: 500, title: 'Internal Server Error', detail: 'a stored appraisal result could not be read; the log is not affected' };
   }
   if (code.startsWith('POLICY_')) {
     // Which rule refused the statement, and why: SCRAPI's "Rejected".

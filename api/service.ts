@@ -31,6 +31,7 @@ import { EntryIndex } from '../index/index.js';
 import { policyStatement, type RegistrationPolicy } from '../statements/index.js';
 import { bytesEqual, fromHex, toHex } from '../util/index.js';
 import type { AccessToken } from './access.js';
+import { type AppraisalOptions, AppraisalService } from './appraisal-service.js';
 import { checkpointSignatures, receiptHead, serviceCheckpointSigner } from './checkpoints.js';
 import { ServiceError } from './errors.js';
 import { type ServiceKeys, updateKeyring } from './keys.js';
@@ -55,6 +56,8 @@ export interface ServiceOptions {
   readonly metrics?: MetricsOptions;
   /** Bearer tokens for the routes that need a role (api/access.ts); none by default. */
   readonly accessTokens?: readonly AccessToken[];
+  /** Appraisal (api/appraisal-service.ts): on demand always; continuous only when enabled. */
+  readonly appraisal?: AppraisalOptions;
 }
 
 /** A statement the service signed and registered itself (an appraisal, a privacy report). */
@@ -88,6 +91,8 @@ export class TransparencyService {
   readonly metrics: ServiceMetrics;
   /** Registrations between the readiness check and their answer: close() lets them finish. */
   private readonly registering = new Set<Promise<unknown>>();
+  /** Appraisal of agents against their profiles, its results logged as the service's own statements. */
+  readonly appraisals: AppraisalService;
 
   private constructor(
     readonly log: MerkleLog,
@@ -108,6 +113,7 @@ export class TransparencyService {
       { queueDepth: () => log.queueDepth, treeSize: () => log.size, indexedSize: () => index.size },
       options.metrics,
     );
+    this.appraisals = new AppraisalService(this, options.appraisal, () => this.now());
   }
 
   static async open(options: ServiceOptions): Promise<TransparencyService> {
@@ -138,7 +144,9 @@ export class TransparencyService {
         { origin: options.origin, issuer: options.issuer, treeSize: log.size, indexedSize: index.size, policyDigest: options.policy.digest, policyEntryId, openPolicy: options.policy.open },
         'service started',
       );
-      return new TransparencyService(log, index, storage, options, keyring, policyEntryId, logger);
+      const service = new TransparencyService(log, index, storage, options, keyring, policyEntryId, logger);
+      service.appraisals.start();
+      return service;
     } catch (error) {
       await index?.close();
       await log.close();
@@ -308,6 +316,8 @@ export class TransparencyService {
     // Registrations already admitted finish first (each waits at most receiptWaitMs), so none
     // builds its receipt from a log that is closing under it; then the log integrates the rest.
     await Promise.allSettled([...this.registering]);
+    // Continuous appraisal reads the index and registers results: it stops before either closes.
+    await this.appraisals.close();
     // The index stops first: it resumes from its own durable size when the service starts again.
     await this.index.close();
     await this.log.close();

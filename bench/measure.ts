@@ -4,7 +4,7 @@ import { hash } from 'node:crypto';
 export interface Figure {
   readonly name: string;
   readonly value: number;
-  readonly unit: 'ops/s' | 'bytes';
+  readonly unit: 'ops/s' | 'bytes' | 'ms';
   /** The rate as a fraction of the ceiling it is compared with, when there is one. */
   readonly ratio?: { readonly of: string; readonly value: number };
   readonly note?: string;
@@ -74,10 +74,10 @@ export function rssBytes(): number {
   return process.memoryUsage().rss;
 }
 
-const units = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1));
+const units = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n >= 10 ? n.toFixed(1) : n.toFixed(3));
 
 export function formatFigure(f: Figure): string {
-  const value = f.unit === 'bytes' ? `${(f.value / 2 ** 20).toFixed(0)} MiB` : `${units(f.value)}/s`;
+  const value = f.unit === 'bytes' ? `${(f.value / 2 ** 20).toFixed(0)} MiB` : f.unit === 'ms' ? `${f.value.toFixed(0)} ms` : `${units(f.value)}/s`;
   const ratio = f.ratio ? `${f.ratio.value.toFixed(3)} of ${f.ratio.of}` : '';
   return `| ${f.name} | ${value} | ${ratio} | ${f.note ?? ''} |`;
 }

@@ -1,6 +1,7 @@
 // `npm run bench`: every figure next to the raw crypto ceiling measured in the same run.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchAppraisal } from './appraisal.js';
 import { benchCose } from './cose.js';
 import { benchCorrelation } from './correlation.js';
 import { benchLog } from './log.js';
@@ -13,8 +14,8 @@ const { values } = parseArgs({
   },
 });
 const only = values.only;
-if (only !== undefined && only !== 'log' && only !== 'cose' && only !== 'correlation') {
-  console.error('bench: --only takes log, cose or correlation');
+if (only !== undefined && !['log', 'cose', 'correlation', 'appraisal'].includes(only)) {
+  console.error('bench: --only takes log, cose, correlation or appraisal');
   process.exit(2);
 }
 const entries = Number(values.entries);
@@ -32,6 +33,7 @@ const figures: Figure[] = [{ name: 'SHA-256 of 65 B (the ceiling)', value: sha25
 if (only === undefined || only === 'log') figures.push(...(await benchLog({ entries, sha256, log: say })));
 if (only === undefined || only === 'cose') figures.push(...benchCose(say));
 if (only === undefined || only === 'correlation') figures.push(...benchCorrelation({ log: say }));
+if (only === undefined || only === 'appraisal') figures.push(...(await benchAppraisal({ actions: 100_000, log: say })));
 
 console.log('| figure | value | ratio | conditions |');
 console.log('|---|---|---|---|');

@@ -161,10 +161,13 @@ export class EntryIndex {
     const start = after + 1;
     if (prefix === undefined || start >= treeSize) return { treeSize, entries: [] };
 
+    // Without a filter every key scanned is an entry of the page: read no more keys than the page holds.
+    const filtered = typeCode !== undefined || from > 0 || to < Number.MAX_SAFE_INTEGER;
+    const scan = filtered ? Math.max(limit, MAX_SCANNED_PER_PAGE) : limit;
     const keys = await this.space.range({
       gte: secondaryKey(prefix, start),
       lt: secondaryKey(prefix, treeSize),
-      limit: Math.max(limit, MAX_SCANNED_PER_PAGE),
+      limit: scan,
     });
     const wanted: number[] = [];
     let last = after;
@@ -180,7 +183,7 @@ export class EntryIndex {
       return decodeEntry(v, wanted[i]!);
     });
     // More may follow if the page filled, or if the scan stopped at its bound before the end.
-    const more = wanted.length === limit || keys.length === Math.max(limit, MAX_SCANNED_PER_PAGE);
+    const more = wanted.length === limit || keys.length === scan;
     return more && last + 1 < treeSize ? { treeSize, entries, next: last } : { treeSize, entries };
   }
 

@@ -90,8 +90,12 @@ export {
   type OverrideEventPayload,
   type ResourceUsagePayload,
   type Submod,
+  OVERRIDE_ACTIONS,
   PROFILE_IDS,
+  TIERS,
+  VIOLATION_KINDS,
 } from './agent-types.js';
+export { durationSeconds, instant } from './agent-formats.js';
 export {
   AGENT_STATEMENT_EXAMPLES,
   BEHAVIOR_ATTESTATION_EXAMPLE,

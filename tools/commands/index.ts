@@ -2,6 +2,7 @@
 // exporting a CliCommand (see ../program.ts), added to this list.
 
 import type { CliCommand } from '../program.js';
+import { appraise } from './appraise.js';
 import { demo } from './demo.js';
 import { inspect } from './inspect.js';
 import { keygen } from './keygen.js';
@@ -14,4 +15,4 @@ import { token } from './token.js';
 import { trace } from './trace.js';
 import { verify } from './verify.js';
 
-export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, trace, reindex, token]);
+export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, trace, appraise, reindex, token]);

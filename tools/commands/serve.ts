@@ -24,6 +24,9 @@ interface ServeOptions {
   readonly checkpointKey?: string;
   readonly receiptWait: string;
   readonly tokens?: string;
+  readonly continuousAppraisal?: boolean;
+  readonly appraisalInterval: string;
+  readonly appraisalStaleness: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -53,6 +56,9 @@ export const serve: CliCommand = {
       .option('--checkpoint-key <file>', 'an Ed25519 key for C2SP checkpoints, when the service key is ECDSA (or ATLOG_CHECKPOINT_KEY)')
       .option('--receipt-wait <ms>', 'how long POST /entries waits for the receipt before answering 303', '1000')
       .option('--tokens <file>', 'bearer tokens for the operator and regulator routes (JSON of SHA-256 hashes; atlog token makes them)')
+      .option('--continuous-appraisal', 're-appraise agents as their entries arrive and log the results (default: only on demand, POST /appraisals)')
+      .option('--appraisal-interval <seconds>', 'continuous appraisal: least time between two passes (each appraises at most 64 agents)', '10')
+      .option('--appraisal-staleness <seconds>', 'continuous appraisal: log an unchanged verdict again once the latest is this old', '3600')
       .action(async (options: ServeOptions) => {
         await run(options, ctx);
       });
@@ -62,6 +68,11 @@ export const serve: CliCommand = {
 async function run(options: ServeOptions, ctx: Context): Promise<void> {
   const requestedPort = integerOption(options.port, '--port', 0, 65_535);
   const receiptWaitMs = integerOption(options.receiptWait, '--receipt-wait', 0, 60_000);
+  const appraisal = {
+    continuous: options.continuousAppraisal === true,
+    intervalMs: integerOption(options.appraisalInterval, '--appraisal-interval', 1, 86_400) * 1000,
+    maxStalenessMs: integerOption(options.appraisalStaleness, '--appraisal-staleness', 1, 7 * 86_400) * 1000,
+  };
   const dataDir = resolve(options.data);
   const say = (line: string) => ctx.io.stderr.write(`atlog: ${line}\n`);
 
@@ -83,7 +94,7 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
     ({ port }) => {
       url = publicUrl(options.url ?? `http://localhost:${port}`);
       origin = options.origin ?? `${url.host}${url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')}`;
-      return TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs, accessTokens });
+      return TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs, accessTokens, appraisal });
     },
     { port: requestedPort, hostname: options.host },
   );
@@ -100,6 +111,7 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
   say(`serving ${safeText(url.href, 200)} on ${server.url} (origin ${safeText(origin, 120)})`);
   say(`log in ${safeText(dataDir, 200)}: ${service.log.size} entries; keys at ${server.url}/.well-known/scitt-keys, checkpoint at ${server.url}/checkpoint`);
   say(`checkpoint verifier key (pin it in monitors): ${service.checkpointVerifierKey()}`);
+  if (appraisal.continuous) say(`continuous appraisal: every ${appraisal.intervalMs / 1000} s at most, results in the log (GET /agents/{id}/appraisal)`);
   if (accessTokens.length > 0) {
     const roles = ACCESS_ROLES.map((role) => `${accessTokens.filter((t) => t.role === role).length} ${role}`).join(', ');
     say(`access tokens: ${roles}`);

@@ -171,6 +171,19 @@ class Builder {
   }
 }
 
+/** The most actions that started within one sliding minute (t − 60 s, t]: what an honest attestation reports. */
+function peakPerMinute(starts: readonly number[]): number {
+  // In whole milliseconds, as the starts are written (RFC 3339 with milliseconds).
+  const sorted = starts.map((s) => Math.round(s * 1000)).sort((a, b) => a - b);
+  let peak = 0;
+  let first = 0;
+  for (let last = 0; last < sorted.length; last++) {
+    while (sorted[first]! <= sorted[last]! - 60_000) first++;
+    peak = Math.max(peak, last - first + 1);
+  }
+  return peak;
+}
+
 /** The demo workload (see the file comment). */
 export function demoWorkload(options: DemoOptions): DemoWorkload {
   const b = new Builder(options.seed);
@@ -227,7 +240,7 @@ export function demoWorkload(options: DemoOptions): DemoWorkload {
   }
 
   // --- What each agent did, for its attestation at the end.
-  const audited = new Map<string, { actions: Map<string, { count: number; denied: number }>; tokens: number; first: number; last: number }>();
+  const audited = new Map<string, { actions: Map<string, { count: number; denied: number }>; tokens: number; first: number; last: number; starts: number[] }>();
 
   interface Task {
     readonly jti: string;
@@ -292,7 +305,8 @@ export function demoWorkload(options: DemoOptions): DemoWorkload {
         dims: { action_class: spec.action.split(/[.:]/).slice(0, 2).join('.'), outcome: spec.status ?? 'ok' },
       },
     });
-    const seen = audited.get(agentName) ?? { actions: new Map(), tokens: 0, first: iat, last: iat };
+    const seen = audited.get(agentName) ?? { actions: new Map(), tokens: 0, first: iat, last: iat, starts: [] as number[] };
+    seen.starts.push(iat);
     const counts = seen.actions.get(spec.action) ?? { count: 0, denied: 0 };
     counts.count++;
     if (spec.status === 'denied') counts.denied++;
@@ -509,7 +523,7 @@ export function demoWorkload(options: DemoOptions): DemoWorkload {
   const windowStart = at(0);
   const windowEnd = at(120);
   for (const agent of AGENTS) {
-    const seen = audited.get(agent.name) ?? { actions: new Map(), tokens: 0, first: windowStart, last: windowStart };
+    const seen = audited.get(agent.name) ?? { actions: new Map(), tokens: 0, first: windowStart, last: windowStart, starts: [] as number[] };
     const lying = agent.name === 'support';
     const actions = [...seen.actions]
       .filter(([action]) => !(lying && action === 'tool:shell.exec'))
@@ -530,7 +544,7 @@ export function demoWorkload(options: DemoOptions): DemoWorkload {
       ],
       observed: {
         actions,
-        rates: [{ action: '*', max_per_window: lying ? 40 : Math.min(60, total), window: 'PT1M' }],
+        rates: [{ action: '*', max_per_window: lying ? 40 : peakPerMinute(seen.starts), window: 'PT1M' }],
         resources: seen.tokens > 0 ? [{ name: 'gen_ai.usage.input_tokens', value: seen.tokens, unit: '{token}' }] : [],
       },
       deviations: [],
