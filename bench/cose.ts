@@ -52,7 +52,7 @@ export function benchCose(log: (line: string) => void): Figure[] {
   });
 
   const ratio = (value: number) => ({ of: 'ES256 verify/s', value });
-  const paired = 'median of 9 rounds, each 0.25 s of the ceiling then 0.25 s of this';
+  const paired = 'median of 9 rounds, each 0.25 s of CPU time on the ceiling then 0.25 s on this';
   return [
     { name: 'ES256 verify (the ceiling)', value: statements.ceiling, unit: 'ops/s', note: `node:crypto, a ${toBeSigned.length}-byte Sig_structure, one core` },
     { name: 'signed statements verified', value: statements.subject, unit: 'ops/s', ratio: ratio(statements.ratio), note: `ES256, ${statement.length} B: strict decode, SCITT header checks, Sig_structure, verify; ${paired}` },
