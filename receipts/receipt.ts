@@ -40,6 +40,7 @@ import { type CborLimits, type CborMapKey, type CborValue, decodeCbor, encodeCbo
 import { type CoseErrorCode, CoseError } from './errors.js';
 import { type CoseKey, coseKeyThumbprint, keyObjectFromCoseKey, keyThumbprint } from './keys.js';
 import { CwtClaim, HeaderLabel, type Label, VdpProof, VerifiableDataStructure } from './labels.js';
+import { type ProofTriple, type ReceiptReaderLimits, readReceiptBytes } from './receipt-reader.js';
 import { type CoseSign1, type HeaderMap, decodeSign1, encodeSign1, signSign1, verifyDecodedSign1 } from './sign1.js';
 
 /** What the service says about itself in every receipt's CWT claims. */
@@ -166,7 +167,10 @@ export interface VerifiedConsistencyReceipt {
 export const RECEIPT_LIMITS: CborLimits = Object.freeze({ maxBytes: 64 * 1024, maxDepth: 8, maxItems: 256, maxStringBytes: 64 * 1024 });
 
 // A proof bstr: [uint, uint, [bstr32…]]. Paths have at most ~2·53 hashes for safe-integer sizes.
-const PROOF_LIMITS: Partial<CborLimits> = Object.freeze({ maxBytes: 8 * 1024, maxDepth: 2, maxItems: 128, maxStringBytes: HASH_SIZE });
+export const PROOF_LIMITS: CborLimits = Object.freeze({ maxBytes: 8 * 1024, maxDepth: 2, maxItems: 128, maxStringBytes: HASH_SIZE });
+
+/** The limits the one-pass reader keeps to: exactly the generic path's defaults. */
+export const READER_LIMITS: ReceiptReaderLimits = Object.freeze({ receipt: RECEIPT_LIMITS, proof: PROOF_LIMITS });
 
 /**
  * Most proofs of one kind accepted in one receipt. We send one; RFC 9942 allows several, and the
@@ -321,8 +325,16 @@ export function encodeConsistencyProof(proof: ConsistencyProof): Uint8Array {
  * each proof `[uint, uint, [bstr32…]]`. No tree math and no signature check.
  */
 export function parseReceipt(receipt: Uint8Array | CoseSign1, options: ReceiptOptions = {}): Receipt {
-  const limits = { ...RECEIPT_LIMITS, ...options.limits };
-  const sign1 = receipt instanceof Uint8Array ? decodeSign1(receipt, { limits }) : checkedSign1(receipt, limits);
+  // atlog's own shape in one pass; anything else (or other limits) the generic way, which alone
+  // refuses: the reader only ever answers "not mine" (see receipt-reader.ts).
+  const read = receipt instanceof Uint8Array && options.limits === undefined ? readReceiptBytes(receipt, READER_LIMITS) : undefined;
+  let sign1: CoseSign1;
+  if (read !== undefined) {
+    sign1 = read.sign1;
+  } else {
+    const limits = { ...RECEIPT_LIMITS, ...options.limits };
+    sign1 = receipt instanceof Uint8Array ? decodeSign1(receipt, { limits }) : checkedSign1(receipt, limits);
+  }
   if (!sign1.tagged) throw new CoseError('COSE_UNTAGGED', 'a receipt must carry tag 18');
   if (sign1.payload !== null) {
     throw new CoseError('RECEIPT_PAYLOAD_ATTACHED', 'a receipt’s payload must be nil: the root is recomputed from the proof');
@@ -334,8 +346,8 @@ export function parseReceipt(receipt: Uint8Array | CoseSign1, options: ReceiptOp
   return Object.freeze({
     sign1,
     ...header,
-    inclusionProofs: inclusion.map(decodeInclusionProof),
-    consistencyProofs: consistency.map(decodeConsistencyProof),
+    inclusionProofs: inclusion.map((bytes) => inclusionProofOf(read?.proofs.get(bytes) ?? decodeProofTriple(bytes, 'inclusion'))),
+    consistencyProofs: consistency.map((bytes) => consistencyProofOf(read?.proofs.get(bytes) ?? decodeProofTriple(bytes, 'consistency'))),
   });
 }
 
@@ -632,7 +644,7 @@ function proofList(value: CborValue | undefined, kind: string): Uint8Array[] {
   return value as Uint8Array[];
 }
 
-function decodeProofTriple(bytes: Uint8Array, kind: string): [number, number, Uint8Array[]] {
+function decodeProofTriple(bytes: Uint8Array, kind: string): ProofTriple {
   let value: CborValue;
   try {
     value = decodeCbor(bytes, { ...PROOF_LIMITS, tags: [] });
@@ -649,13 +661,11 @@ function decodeProofTriple(bytes: Uint8Array, kind: string): [number, number, Ui
   throw new CoseError('RECEIPT_PROOF_MALFORMED', `${kind} proof must be [uint, uint, [32-byte hashes]]`);
 }
 
-function decodeInclusionProof(bytes: Uint8Array): InclusionProof {
-  const [treeSize, leafIndex, path] = decodeProofTriple(bytes, 'inclusion');
+function inclusionProofOf([treeSize, leafIndex, path]: ProofTriple): InclusionProof {
   return Object.freeze({ treeSize, leafIndex, path: Object.freeze(path) });
 }
 
-function decodeConsistencyProof(bytes: Uint8Array): ConsistencyProof {
-  const [treeSize1, treeSize2, path] = decodeProofTriple(bytes, 'consistency');
+function consistencyProofOf([treeSize1, treeSize2, path]: ProofTriple): ConsistencyProof {
   return Object.freeze({ treeSize1, treeSize2, path: Object.freeze(path) });
 }
 
