@@ -6,7 +6,7 @@
 
 import { hash, randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { HASH_SIZE, NODE_HASH_ENGINE, hashChildren, hashChildrenWithNodeCrypto } from './hash.js';
+import { HASH_SIZE, NODE_HASH_ENGINE, hashChildren, hashChildrenWithNodeCrypto, hashLeaf } from './hash.js';
 import { createWasmNodeHasher } from './sha256-node.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -101,5 +101,29 @@ describe('hashChildren: SHA-256(0x01 ‖ left ‖ right)', () => {
       vi.unstubAllGlobals();
     }
     expect(createWasmNodeHasher()).toBeDefined();
+  });
+});
+
+describe('hashLeaf: SHA-256(0x00 ‖ entry), through a reused scratch input', () => {
+  const leafReference = (entry: Uint8Array) => hash('sha256', Buffer.concat([Buffer.of(0), entry]), 'hex');
+
+  it('agrees with node:crypto at every length to 300 and around the scratch size, in any order', () => {
+    const lengths = [...Array.from({ length: 301 }, (_, i) => i), 65_535, 65_536, 65_537, 70_000, 3, 0];
+    for (const length of lengths) {
+      const entry = new Uint8Array(randomBytes(length));
+      expect(hex(hashLeaf(entry))).toBe(leafReference(entry));
+    }
+    // a short entry right after a long one hashes only its own bytes
+    hashLeaf(new Uint8Array(60_000).fill(0xee));
+    expect(hex(hashLeaf(Uint8Array.of(7)))).toBe(leafReference(Uint8Array.of(7)));
+    expect(hex(hashLeaf(new Uint8Array(0)))).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
+  });
+
+  it('takes views at any offset, and returns independent results', () => {
+    const backing = randomBytes(500);
+    const first = hashLeaf(backing.subarray(7, 300));
+    const second = hashLeaf(backing.subarray(1, 2));
+    expect(hex(first)).toBe(leafReference(backing.subarray(7, 300)));
+    expect(hex(second)).toBe(leafReference(backing.subarray(1, 2)));
   });
 });
