@@ -317,20 +317,9 @@ class ShapeReader {
   private text(): string {
     const length = this.stringHead(3);
     const start = this.position;
-    const data = this.data;
     this.position = start + length;
-    // Short ASCII (every issuer and subject atlog sends) without the decoder's call overhead;
-    // anything else through the same fatal, BOM-keeping decoder as the generic path.
-    if (length <= 64) {
-      let text = '';
-      for (let i = start; i < start + length; i++) {
-        const byte = data[i]!;
-        if (byte >= 0x80) return decodeUtf8(data.subarray(start, start + length));
-        text += String.fromCharCode(byte);
-      }
-      return text;
-    }
-    return decodeUtf8(data.subarray(start, start + length));
+    // The generic path's decoder: fatal on invalid UTF-8, a leading BOM kept.
+    return decodeUtf8(this.data.subarray(start, start + length));
   }
 
   private mapHead(): number {

@@ -41,7 +41,7 @@ import { type CoseErrorCode, CoseError } from './errors.js';
 import { type CoseKey, coseKeyThumbprint, keyObjectFromCoseKey, keyThumbprint } from './keys.js';
 import { CwtClaim, HeaderLabel, type Label, VdpProof, VerifiableDataStructure } from './labels.js';
 import { type ProofTriple, type ReceiptReaderLimits, readReceiptBytes } from './receipt-reader.js';
-import { type CoseSign1, type HeaderMap, decodeSign1, encodeSign1, signSign1, verifyDecodedSign1 } from './sign1.js';
+import { type CoseSign1, type HeaderMap, decodeSign1, encodeSign1, signSign1, verifyDecodedSign1, verifyDecodedSignature } from './sign1.js';
 
 /** What the service says about itself in every receipt's CWT claims. */
 export interface ServiceIdentity {
@@ -521,28 +521,27 @@ function firstVerifying<P>(
   options: VerifyReceiptOptions,
 ): { proof: P; root: Uint8Array; alg: CoseAlgorithm } {
   // Tree math first (as RFC 9942 orders it): a receipt whose proofs are all refused needs no key.
-  const attempts = proofs.map((proof) => {
+  // (One array of roots or refusals: this runs for every receipt checked, and its garbage is
+  // paid for in the signature check that follows; see docs/benchmarks.md.)
+  const outcomes = proofs.map((proof): Uint8Array | CoseError => {
     try {
-      return { proof, root: rootOf(proof) };
+      return rootOf(proof);
     } catch (error) {
-      if (error instanceof CoseError) return { proof, error };
+      if (error instanceof CoseError) return error;
       throw error;
     }
   });
-  const candidates = attempts.filter((a): a is { proof: P; root: Uint8Array } => 'root' in a);
-  if (candidates.length === 0) throw (attempts[0] as { error: CoseError }).error;
+  if (!outcomes.some((outcome) => outcome instanceof Uint8Array)) throw outcomes[0] as CoseError;
 
   const key = resolveServiceKey(trusted, receipt.kid, receipt.issuer);
   let failure: unknown;
-  for (const { proof, root } of candidates) {
+  for (let i = 0; i < proofs.length; i++) {
+    const root = outcomes[i]!;
+    if (!(root instanceof Uint8Array)) continue;
     try {
       // parseReceipt decoded receipt.sign1 from bytes within this call: no need to decode it again.
-      const verified = verifyDecodedSign1(receipt.sign1, key, {
-        detachedPayload: root,
-        criticalLabels: RECEIPT_LABELS,
-        ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
-      });
-      return { proof, root, alg: verified.alg };
+      const alg = verifyDecodedSignature(receipt.sign1, key, { detachedPayload: root, criticalLabels: RECEIPT_LABELS, algorithms: options.algorithms });
+      return { proof: proofs[i]!, root, alg };
     } catch (error) {
       // Only a signature that does not verify depends on the root; any other refusal (alg, key,
       // crit, length) would be the same for every proof.
@@ -550,8 +549,7 @@ function firstVerifying<P>(
       failure ??= error;
     }
   }
-  const first = attempts[0] as { error?: CoseError };
-  if (first.error !== undefined) throw first.error;
+  if (outcomes[0] instanceof CoseError) throw outcomes[0];
   throw new CoseError(
     'RECEIPT_SIGNATURE_INVALID',
     'the service signature does not verify over the root recomputed from this entry and proof (another entry or tree, an altered proof, or a bad signature)',

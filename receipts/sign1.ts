@@ -303,6 +303,16 @@ export function verifySign1(
  * {@link verifySign1}.
  */
 export function verifyDecodedSign1(decoded: CoseSign1, key: KeyObject, options: VerifySign1Options = {}): VerifiedSign1 {
+  const alg = verifyDecodedSignature(decoded, key, options);
+  const payload = decoded.payload ?? (options.detachedPayload as Uint8Array);
+  return Object.freeze({ ...decoded, alg, payload, detached: decoded.payload === null });
+}
+
+/**
+ * {@link verifyDecodedSign1} for a caller that needs only the algorithm verified with (a receipt
+ * verifier), without building the verified message: same checks, same refusals.
+ */
+export function verifyDecodedSignature(decoded: CoseSign1, key: KeyObject, options: VerifySign1Options = {}): CoseAlgorithm {
   const profile = checkAlgorithm(decoded, options.algorithms ?? DEFAULT_ALGORITHMS);
   checkCrit(decoded, options.criticalLabels ?? []);
 
@@ -325,7 +335,7 @@ export function verifyDecodedSign1(decoded: CoseSign1, key: KeyObject, options: 
   if (!(externalAad instanceof Uint8Array)) throw new CoseError('COSE_BAD_ARGUMENT', 'external AAD must be a Uint8Array');
 
   verifySignature(profile.alg, key, encodeSigStructure(decoded.protectedBytes, payload, externalAad), decoded.signature);
-  return Object.freeze({ ...decoded, alg: profile.alg, payload, detached: decoded.payload === null });
+  return profile.alg;
 }
 
 // A decoded message handed back to verify: rebuild the CBOR value so the same checks run on it.
