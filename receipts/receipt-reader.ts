@@ -15,8 +15,8 @@
 // limit reached, invalid UTF-8, …), makes it answer `undefined`, and the caller decodes the bytes
 // the generic way, which then accepts or refuses with its own precise code. So the reader can only
 // ever be faster, never more lenient: when it answers, its result is what decodeSign1 with
-// RECEIPT_LIMITS gives for the message (same values, same map key order, byte strings copied
-// out of the input), and a proof it decoded is what decodeCbor with the proof limits gives.
+// RECEIPT_LIMITS gives for the message (same values, same map key order, byte strings that do not
+// alias the input), and a proof it decoded is what decodeCbor with the proof limits gives.
 // receipt-reader.test.ts runs both on the same inputs to hold it to that.
 
 import { HASH_SIZE } from '../log/tree/index.js';
