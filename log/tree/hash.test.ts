@@ -6,7 +6,7 @@
 
 import { hash, randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { HASH_SIZE, NODE_HASH_ENGINE, hashChildren, hashChildrenWithNodeCrypto, hashLeaf } from './hash.js';
+import { HASH_SIZE, hashChildren, hashChildrenWithNodeCrypto, hashLeaf, nodeHashEngine } from './hash.js';
 import { createWasmNodeHasher } from './sha256-node.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -19,8 +19,15 @@ function expectSame(left: Uint8Array, right: Uint8Array): void {
 }
 
 describe('hashChildren: SHA-256(0x01 ‖ left ‖ right)', () => {
-  it('runs on the WebAssembly SHA-256 here (the fallback is node:crypto itself)', () => {
-    expect(NODE_HASH_ENGINE).toBe('wasm');
+  it('runs on node:crypto for a process’s first 256 nodes, then on the WebAssembly SHA-256', () => {
+    // (This file's first test: nothing else has hashed nodes in this worker yet.)
+    expect(nodeHashEngine()).toBe('node:crypto');
+    const [left, right] = [new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(32))];
+    for (let i = 0; i < 255; i++) expectSame(left, right);
+    expect(nodeHashEngine()).toBe('node:crypto');
+    expectSame(right, left); // the 256th: made now, this one still through node:crypto
+    expect(nodeHashEngine()).toBe('wasm');
+    expectSame(left, right);
   });
 
   it('agrees with node:crypto on every value of every byte, on zeros, ones and random bytes around it', () => {

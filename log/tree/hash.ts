@@ -40,13 +40,29 @@ export function hashChildrenWithNodeCrypto(left: Uint8Array, right: Uint8Array):
   return hash('sha256', nodeInput, 'buffer');
 }
 
-// The specialised SHA-256 of sha256-node.ts, about twice as fast as node:crypto on these inputs
-// (whose cost is mostly the call into C++); made once, at first import, like the scratch above.
-const wasm = createWasmNodeHasher();
-const nodeHash = wasm === undefined ? hashChildrenWithNodeCrypto : wasm.hash;
+// The specialised SHA-256 of sha256-node.ts is about twice as fast as node:crypto on these inputs
+// (whose cost is mostly the call into C++), but making it (emitting, compiling, filling its
+// table) takes 10-30 ms, which a command that hashes a few dozen nodes would never win back. So
+// the first WASM_AFTER nodes of a process go through node:crypto, and the WebAssembly hasher is
+// made then, once (where WebAssembly is unavailable, node:crypto stays). Both give the same bytes.
+const WASM_AFTER = 256;
+let nodesHashed = 0;
+let engine: 'wasm' | 'node:crypto' = 'node:crypto';
+let nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => {
+  if (++nodesHashed === WASM_AFTER) {
+    const wasm = createWasmNodeHasher();
+    if (wasm !== undefined) {
+      nodeHash = wasm.hash;
+      engine = 'wasm';
+    }
+  }
+  return hashChildrenWithNodeCrypto(left, right);
+};
 
-/** Which SHA-256 hashChildren runs on here (tests check that it is the WebAssembly one). */
-export const NODE_HASH_ENGINE: 'wasm' | 'node:crypto' = wasm === undefined ? 'node:crypto' : 'wasm';
+/** Which SHA-256 hashChildren runs on now: node:crypto for a process's first 256 nodes, then WebAssembly. */
+export function nodeHashEngine(): 'wasm' | 'node:crypto' {
+  return engine;
+}
 
 /** SHA-256(0x01 ‖ left ‖ right): an interior node. Both inputs must be 32-byte hashes. */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
