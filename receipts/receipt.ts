@@ -40,7 +40,8 @@ import { type CborLimits, type CborMapKey, type CborValue, decodeCbor, encodeCbo
 import { type CoseErrorCode, CoseError } from './errors.js';
 import { type CoseKey, coseKeyThumbprint, keyObjectFromCoseKey, keyThumbprint } from './keys.js';
 import { CwtClaim, HeaderLabel, type Label, VdpProof, VerifiableDataStructure } from './labels.js';
-import { type CoseSign1, type HeaderMap, decodeSign1, encodeSign1, signSign1, verifyDecodedSign1 } from './sign1.js';
+import { type ProofTriple, type ReceiptReaderLimits, readReceiptBytes } from './receipt-reader.js';
+import { type CoseSign1, type HeaderMap, decodeSign1, encodeSign1, signSign1, verifyDecodedSign1, verifyDecodedSignature } from './sign1.js';
 
 /** What the service says about itself in every receipt's CWT claims. */
 export interface ServiceIdentity {
@@ -166,7 +167,10 @@ export interface VerifiedConsistencyReceipt {
 export const RECEIPT_LIMITS: CborLimits = Object.freeze({ maxBytes: 64 * 1024, maxDepth: 8, maxItems: 256, maxStringBytes: 64 * 1024 });
 
 // A proof bstr: [uint, uint, [bstr32…]]. Paths have at most ~2·53 hashes for safe-integer sizes.
-const PROOF_LIMITS: Partial<CborLimits> = Object.freeze({ maxBytes: 8 * 1024, maxDepth: 2, maxItems: 128, maxStringBytes: HASH_SIZE });
+export const PROOF_LIMITS: CborLimits = Object.freeze({ maxBytes: 8 * 1024, maxDepth: 2, maxItems: 128, maxStringBytes: HASH_SIZE });
+
+/** The limits the one-pass reader keeps to: exactly the generic path's defaults. */
+export const READER_LIMITS: ReceiptReaderLimits = Object.freeze({ receipt: RECEIPT_LIMITS, proof: PROOF_LIMITS });
 
 /**
  * Most proofs of one kind accepted in one receipt. We send one; RFC 9942 allows several, and the
@@ -321,8 +325,16 @@ export function encodeConsistencyProof(proof: ConsistencyProof): Uint8Array {
  * each proof `[uint, uint, [bstr32…]]`. No tree math and no signature check.
  */
 export function parseReceipt(receipt: Uint8Array | CoseSign1, options: ReceiptOptions = {}): Receipt {
-  const limits = { ...RECEIPT_LIMITS, ...options.limits };
-  const sign1 = receipt instanceof Uint8Array ? decodeSign1(receipt, { limits }) : checkedSign1(receipt, limits);
+  // atlog's own shape in one pass; anything else (or other limits) the generic way, which alone
+  // refuses: the reader only ever answers "not mine" (see receipt-reader.ts).
+  const read = receipt instanceof Uint8Array && options.limits === undefined ? readReceiptBytes(receipt, READER_LIMITS) : undefined;
+  let sign1: CoseSign1;
+  if (read !== undefined) {
+    sign1 = read.sign1;
+  } else {
+    const limits = { ...RECEIPT_LIMITS, ...options.limits };
+    sign1 = receipt instanceof Uint8Array ? decodeSign1(receipt, { limits }) : checkedSign1(receipt, limits);
+  }
   if (!sign1.tagged) throw new CoseError('COSE_UNTAGGED', 'a receipt must carry tag 18');
   if (sign1.payload !== null) {
     throw new CoseError('RECEIPT_PAYLOAD_ATTACHED', 'a receipt’s payload must be nil: the root is recomputed from the proof');
@@ -334,8 +346,8 @@ export function parseReceipt(receipt: Uint8Array | CoseSign1, options: ReceiptOp
   return Object.freeze({
     sign1,
     ...header,
-    inclusionProofs: inclusion.map(decodeInclusionProof),
-    consistencyProofs: consistency.map(decodeConsistencyProof),
+    inclusionProofs: inclusion.map((bytes) => inclusionProofOf(read?.proofs.get(bytes) ?? decodeProofTriple(bytes, 'inclusion'))),
+    consistencyProofs: consistency.map((bytes) => consistencyProofOf(read?.proofs.get(bytes) ?? decodeProofTriple(bytes, 'consistency'))),
   });
 }
 
@@ -509,28 +521,27 @@ function firstVerifying<P>(
   options: VerifyReceiptOptions,
 ): { proof: P; root: Uint8Array; alg: CoseAlgorithm } {
   // Tree math first (as RFC 9942 orders it): a receipt whose proofs are all refused needs no key.
-  const attempts = proofs.map((proof) => {
+  // (One array of roots or refusals: this runs for every receipt checked, and its garbage is
+  // paid for in the signature check that follows; see docs/benchmarks.md.)
+  const outcomes = proofs.map((proof): Uint8Array | CoseError => {
     try {
-      return { proof, root: rootOf(proof) };
+      return rootOf(proof);
     } catch (error) {
-      if (error instanceof CoseError) return { proof, error };
+      if (error instanceof CoseError) return error;
       throw error;
     }
   });
-  const candidates = attempts.filter((a): a is { proof: P; root: Uint8Array } => 'root' in a);
-  if (candidates.length === 0) throw (attempts[0] as { error: CoseError }).error;
+  if (!outcomes.some((outcome) => outcome instanceof Uint8Array)) throw outcomes[0] as CoseError;
 
   const key = resolveServiceKey(trusted, receipt.kid, receipt.issuer);
   let failure: unknown;
-  for (const { proof, root } of candidates) {
+  for (let i = 0; i < proofs.length; i++) {
+    const root = outcomes[i]!;
+    if (!(root instanceof Uint8Array)) continue;
     try {
       // parseReceipt decoded receipt.sign1 from bytes within this call: no need to decode it again.
-      const verified = verifyDecodedSign1(receipt.sign1, key, {
-        detachedPayload: root,
-        criticalLabels: RECEIPT_LABELS,
-        ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
-      });
-      return { proof, root, alg: verified.alg };
+      const alg = verifyDecodedSignature(receipt.sign1, key, { detachedPayload: root, criticalLabels: RECEIPT_LABELS, algorithms: options.algorithms });
+      return { proof: proofs[i]!, root, alg };
     } catch (error) {
       // Only a signature that does not verify depends on the root; any other refusal (alg, key,
       // crit, length) would be the same for every proof.
@@ -538,8 +549,7 @@ function firstVerifying<P>(
       failure ??= error;
     }
   }
-  const first = attempts[0] as { error?: CoseError };
-  if (first.error !== undefined) throw first.error;
+  if (outcomes[0] instanceof CoseError) throw outcomes[0];
   throw new CoseError(
     'RECEIPT_SIGNATURE_INVALID',
     'the service signature does not verify over the root recomputed from this entry and proof (another entry or tree, an altered proof, or a bad signature)',
@@ -632,7 +642,7 @@ function proofList(value: CborValue | undefined, kind: string): Uint8Array[] {
   return value as Uint8Array[];
 }
 
-function decodeProofTriple(bytes: Uint8Array, kind: string): [number, number, Uint8Array[]] {
+function decodeProofTriple(bytes: Uint8Array, kind: string): ProofTriple {
   let value: CborValue;
   try {
     value = decodeCbor(bytes, { ...PROOF_LIMITS, tags: [] });
@@ -649,13 +659,11 @@ function decodeProofTriple(bytes: Uint8Array, kind: string): [number, number, Ui
   throw new CoseError('RECEIPT_PROOF_MALFORMED', `${kind} proof must be [uint, uint, [32-byte hashes]]`);
 }
 
-function decodeInclusionProof(bytes: Uint8Array): InclusionProof {
-  const [treeSize, leafIndex, path] = decodeProofTriple(bytes, 'inclusion');
+function inclusionProofOf([treeSize, leafIndex, path]: ProofTriple): InclusionProof {
   return Object.freeze({ treeSize, leafIndex, path: Object.freeze(path) });
 }
 
-function decodeConsistencyProof(bytes: Uint8Array): ConsistencyProof {
-  const [treeSize1, treeSize2, path] = decodeProofTriple(bytes, 'consistency');
+function consistencyProofOf([treeSize1, treeSize2, path]: ProofTriple): ConsistencyProof {
   return Object.freeze({ treeSize1, treeSize2, path: Object.freeze(path) });
 }
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CoseAlgorithm, createSignature } from './algorithms.js';
-import { CborTag, type CborValue, decodeCbor } from './cbor.js';
+import { CborTag, type CborValue, decodeCbor, encodeCbor } from './cbor.js';
 import { CoseError, type CoseErrorCode } from './errors.js';
 import { generateKeyPair, importJwk } from './keys.js';
 import { HeaderLabel, type Label } from './labels.js';
@@ -100,6 +100,24 @@ describe('Sig_structure and encodings: known answers computed by hand (RFC 8949 
     expect(hex(encodeSigStructure(unhex('a10127'), payload))).toBe(
       '846a5369676e617475726531' + '43a10127' + '40' + '590100' + 'ab'.repeat(256),
     );
+  });
+
+  it('is what encodeCbor writes, at every width of every length head', () => {
+    const lengths = [0, 1, 23, 24, 25, 255, 256, 257, 65_535, 65_536, 65_537, 200_000];
+    const bytes = new Map(lengths.map((length) => [length, Uint8Array.from({ length }, (_, i) => (i * 7) & 0xff)]));
+    for (const p of lengths) {
+      for (const a of [0, 23, 24, 256]) {
+        for (const n of lengths) {
+          const [protectedBytes, aad, payload] = [bytes.get(p)!, bytes.get(a)!, bytes.get(n)!];
+          const mine = encodeSigStructure(protectedBytes, payload, aad);
+          const reference = encodeCbor(['Signature1', protectedBytes, aad, payload]);
+          if (Buffer.compare(Buffer.from(mine), Buffer.from(reference)) !== 0) expect(hex(mine)).toBe(hex(reference));
+        }
+      }
+    }
+    // and a Buffer or a view is written as its bytes only
+    const buffer = Buffer.from('00a1012600', 'hex').subarray(1, 4);
+    expect(hex(encodeSigStructure(buffer, new Uint8Array(2).subarray(1)))).toBe('846a5369676e61747572653143a101264041' + '00');
   });
 
   it('COSE_Sign1 layout: d2 84 protected unprotected payload signature', () => {

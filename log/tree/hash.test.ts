@@ -1,0 +1,136 @@
+// The interior-node hash against node:crypto: the WebAssembly SHA-256 of sha256-node.ts must give
+// the same 32 bytes for every input, or every root, proof and receipt of the log is wrong.
+// Every value of every input byte on three backgrounds, chains of thousands of nodes, and half a
+// million fresh random inputs on every run of the suite (so millions over its runs; a failure
+// prints the inputs). The RFC 9162 vectors (vectors.test.ts) run through it as well.
+
+import { hash, randomBytes } from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import { HASH_SIZE, hashChildren, hashChildrenWithNodeCrypto, hashLeaf, nodeHashEngine } from './hash.js';
+import { createWasmNodeHasher } from './sha256-node.js';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const reference = (left: Uint8Array, right: Uint8Array) => hash('sha256', Buffer.concat([Buffer.of(1), left, right]), 'hex');
+
+function expectSame(left: Uint8Array, right: Uint8Array): void {
+  const got = hex(hashChildren(left, right));
+  // Compared as strings, and the inputs named on failure so that they can be replayed.
+  if (got !== reference(left, right)) expect({ left: hex(left), right: hex(right), got }).toEqual({ left: hex(left), right: hex(right), got: reference(left, right) });
+}
+
+describe('hashChildren: SHA-256(0x01 ‖ left ‖ right)', () => {
+  it('runs on node:crypto for a process’s first 256 nodes, then on the WebAssembly SHA-256', () => {
+    // (This file's first test: nothing else has hashed nodes in this worker yet.)
+    expect(nodeHashEngine()).toBe('node:crypto');
+    const [left, right] = [new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(32))];
+    for (let i = 0; i < 255; i++) expectSame(left, right);
+    expect(nodeHashEngine()).toBe('node:crypto');
+    expectSame(right, left); // the 256th: made now, this one still through node:crypto
+    expect(nodeHashEngine()).toBe('wasm');
+    expectSame(left, right);
+  });
+
+  it('agrees with node:crypto on every value of every byte, on zeros, ones and random bytes around it', () => {
+    for (const background of [new Uint8Array(64), new Uint8Array(64).fill(0xff), new Uint8Array(randomBytes(64))]) {
+      for (let position = 0; position < 64; position++) {
+        for (let value = 0; value < 256; value++) {
+          const input = background.slice();
+          input[position] = value;
+          expectSame(input.subarray(0, 32), input.subarray(32));
+        }
+      }
+    }
+  });
+
+  it('agrees with node:crypto on half a million random inputs (fresh on every run)', () => {
+    const COUNT = 1 << 19;
+    const CHUNK = 1 << 14;
+    for (let done = 0; done < COUNT; done += CHUNK) {
+      const random = new Uint8Array(randomBytes(64 * CHUNK));
+      for (let i = 0; i < CHUNK; i++) {
+        const left = random.subarray(64 * i, 64 * i + 32);
+        const right = random.subarray(64 * i + 32, 64 * i + 64);
+        const got = hashChildren(left, right);
+        if (Buffer.compare(got, hashChildrenWithNodeCrypto(left, right)) !== 0) expectSame(left, right);
+      }
+    }
+  });
+
+  it('agrees along chains of nodes, the result of each the next one’s left or right child', () => {
+    let mine: Uint8Array = new Uint8Array(randomBytes(32));
+    let theirs = mine;
+    for (let i = 0; i < 5000; i++) {
+      const sibling = new Uint8Array(randomBytes(32));
+      const left = i % 3 === 0;
+      mine = left ? hashChildren(sibling, mine) : hashChildren(mine, sibling);
+      theirs = left ? hashChildrenWithNodeCrypto(sibling, theirs) : hashChildrenWithNodeCrypto(theirs, sibling);
+    }
+    expect(hex(mine)).toBe(hex(theirs));
+  });
+
+  it('known answers (computed with sha256sum): zeros, ones, and the node over two empty-tree roots', () => {
+    const empty = Buffer.from('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex');
+    expect(hex(hashChildren(new Uint8Array(32), new Uint8Array(32)))).toBe('ae0798d0ecaed2b778eddebf18f071a561c53658c05e76cedecc27cafbdbc577');
+    expect(hex(hashChildren(new Uint8Array(32).fill(0xff), new Uint8Array(32).fill(0xff)))).toBe(
+      '1f94c635f1e71c09c04eddf83bf07f5b7f1ad772e98df90349f9054c403a0cfc',
+    );
+    expect(hex(hashChildren(empty, empty))).toBe('a68ee79dc12813d134fd035c7328f7bd5ee68187735f7f0d2e451aea3ff6930f');
+  });
+
+  it('returns a new array every time, never a view of its working memory', () => {
+    const [a, b, c] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const first = hashChildren(a, b);
+    const copy = hex(first);
+    const second = hashChildren(b, c);
+    expect(hex(first)).toBe(copy);
+    first.fill(0);
+    expect(hex(hashChildren(a, b))).toBe(copy);
+    expect(hex(second)).toBe(reference(b, c));
+    expect(first.buffer).not.toBe(second.buffer);
+    expect(first.byteLength).toBe(HASH_SIZE);
+  });
+
+  it('takes Buffers and views at any offset, and refuses inputs of any other length', () => {
+    const backing = randomBytes(100);
+    expect(hex(hashChildren(backing.subarray(3, 35), new Uint8Array(backing.buffer, backing.byteOffset + 61, 32)))).toBe(
+      reference(backing.subarray(3, 35), backing.subarray(61, 93)),
+    );
+    for (const [left, right] of [[31, 32], [32, 33], [0, 0], [64, 0]] as const) {
+      expect(() => hashChildren(new Uint8Array(left), new Uint8Array(right))).toThrow(RangeError);
+    }
+  });
+
+  it('without WebAssembly there is no WebAssembly hasher, and node:crypto does the work', () => {
+    vi.stubGlobal('WebAssembly', undefined);
+    try {
+      expect(createWasmNodeHasher()).toBeUndefined();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(createWasmNodeHasher()).toBeDefined();
+  });
+});
+
+describe('hashLeaf: SHA-256(0x00 ‖ entry), through a reused scratch input', () => {
+  const leafReference = (entry: Uint8Array) => hash('sha256', Buffer.concat([Buffer.of(0), entry]), 'hex');
+
+  it('agrees with node:crypto at every length to 300 and around the scratch size, in any order', () => {
+    const lengths = [...Array.from({ length: 301 }, (_, i) => i), 65_535, 65_536, 65_537, 70_000, 3, 0];
+    for (const length of lengths) {
+      const entry = new Uint8Array(randomBytes(length));
+      expect(hex(hashLeaf(entry))).toBe(leafReference(entry));
+    }
+    // a short entry right after a long one hashes only its own bytes
+    hashLeaf(new Uint8Array(60_000).fill(0xee));
+    expect(hex(hashLeaf(Uint8Array.of(7)))).toBe(leafReference(Uint8Array.of(7)));
+    expect(hex(hashLeaf(new Uint8Array(0)))).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
+  });
+
+  it('takes views at any offset, and returns independent results', () => {
+    const backing = randomBytes(500);
+    const first = hashLeaf(backing.subarray(7, 300));
+    const second = hashLeaf(backing.subarray(1, 2));
+    expect(hex(first)).toBe(leafReference(backing.subarray(7, 300)));
+    expect(hex(second)).toBe(leafReference(backing.subarray(1, 2)));
+  });
+});

@@ -1,0 +1,348 @@
+// The receipt as atlog issues it (DESIGN decision 2), read in one pass over its bytes.
+//
+// The generic path decodes a receipt three times: the COSE_Sign1, then its protected header, then
+// each proof, every time through cborg's token machinery (~5 µs apiece, mostly fixed cost). For
+// the one shape receipts actually have, this reader does all three in a single walk:
+//
+//   18([ <<{1: int, 4: bstr, 15: {1: tstr, 2: tstr, 6: int}, 395: int, -65537: uint}>>,
+//        {396: {-1 / -2: [* bstr] / bstr}}, nil, bstr ])
+//
+// with each proof bstr holding [uint, uint, [* bstr32]]; the header labels and claims in any
+// order, each optional (the checks after decoding say which are required).
+//
+// It never refuses anything itself. Whatever is not exactly that shape, or not strictly encoded
+// (a non-minimal head, an indefinite length, a duplicate key, a tag inside, trailing bytes, a
+// limit reached, invalid UTF-8, …), makes it answer `undefined`, and the caller decodes the bytes
+// the generic way, which then accepts or refuses with its own precise code. So the reader can only
+// ever be faster, never more lenient: when it answers, its result is what decodeSign1 with
+// RECEIPT_LIMITS gives for the message (same values, same map key order, byte strings that do not
+// alias the input), and a proof it decoded is what decodeCbor with the proof limits gives.
+// receipt-reader.test.ts runs both on the same inputs to hold it to that.
+
+import { HASH_SIZE } from '../log/tree/index.js';
+import type { CborLimits, CborMapKey, CborValue } from './cbor.js';
+import { CwtClaim, HeaderLabel, type Label, VdpProof } from './labels.js';
+import type { CoseSign1 } from './sign1.js';
+
+/** A proof bstr's content, `[tree_size or tree_size_1, leaf_index or tree_size_2, path]`. */
+export type ProofTriple = readonly [number, number, Uint8Array[]];
+
+/** What {@link readReceiptBytes} reads: the message, and the proofs it could decode on the way. */
+export interface ReceiptRead {
+  readonly sign1: CoseSign1;
+  /**
+   * The decoded content of each proof bstr in the unprotected header, keyed by that bstr; a proof
+   * that is not `[uint, uint, [bstr32…]]` within the proof limits is absent, for the generic
+   * decoder to refuse with its own code.
+   */
+  readonly proofs: ReadonlyMap<Uint8Array, ProofTriple>;
+}
+
+/** The limits the shape is read under: those the generic path applies to a receipt by default. */
+export interface ReceiptReaderLimits {
+  readonly receipt: CborLimits;
+  readonly proof: CborLimits;
+}
+
+// Thrown inside the reader when the bytes leave the shape; caught at its top, never escapes.
+const OFF_SHAPE: unique symbol = Symbol('off the receipt shape');
+
+const MAX_SAFE_HIGH_WORD = 0x1f_ffff; // 2^53 - 1 = 0x1f_ffff_ffff_ffff
+const TWO_POW_32 = 0x1_0000_0000;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Reads a receipt in atlog's shape from its bytes in one pass; `undefined` for anything else,
+ * which the caller then decodes the generic way. See the module comment.
+ */
+export function readReceiptBytes(bytes: Uint8Array, limits: ReceiptReaderLimits): ReceiptRead | undefined {
+  if (bytes.length > limits.receipt.maxBytes) return undefined;
+  // One private copy of the input, and every byte string read is a view into it: nothing decoded
+  // aliases the caller's memory (as with the generic decoder's copies), at the cost of one copy
+  // rather than one allocation and copy per string (there are two dozen in a receipt).
+  try {
+    return new ShapeReader(new Uint8Array(bytes), limits).receipt();
+  } catch (error) {
+    if (error === OFF_SHAPE) return undefined;
+    throw error;
+  }
+}
+
+class ShapeReader {
+  private position = 0;
+  /** Where the item being read must end: the input, or the byte string it is nested in. */
+  private end: number;
+  private readonly proofs = new Map<Uint8Array, ProofTriple>();
+
+  constructor(
+    private readonly data: Uint8Array,
+    private readonly limits: ReceiptReaderLimits,
+  ) {
+    this.end = data.length;
+  }
+
+  receipt(): ReceiptRead {
+    const receiptLimits = this.limits.receipt;
+    // Depth: tag 1, array 2, unprotected 3, vdp 4, proof list 5; the protected header is a
+    // separate decode (map 1, claims 2). Below any depth limit a caller could mean but 5 or so,
+    // the generic decoder is the one to say so.
+    if (receiptLimits.maxDepth < 5) throw OFF_SHAPE;
+    if (this.byte() !== 0xd2) throw OFF_SHAPE; // tag 18
+    if (this.byte() !== 0x84) throw OFF_SHAPE; // array of 4
+
+    const protectedLength = this.stringHead(2);
+    const protectedBytes = this.view(this.position, protectedLength);
+    const outer = this.enter(protectedLength);
+    const protectedHeader = this.protectedHeader();
+    this.leave(outer);
+
+    const unprotectedHeader = this.unprotectedHeader();
+    if (this.byte() !== 0xf6) throw OFF_SHAPE; // payload nil
+    const signature = this.bytes();
+    if (this.position !== this.end) throw OFF_SHAPE; // trailing bytes
+
+    const sign1: CoseSign1 = Object.freeze({ tagged: true, protectedBytes, protectedHeader, unprotectedHeader, payload: null, signature });
+    return { sign1, proofs: this.proofs };
+  }
+
+  // {1: int, 4: bstr, 15: claims, 395: int, -65537: uint}, any order, each at most once.
+  private protectedHeader(): Map<Label, CborValue> {
+    const pairs = this.mapHead();
+    const header = new Map<Label, CborValue>();
+    for (let i = 0; i < pairs; i++) {
+      const label = this.integer();
+      if (header.has(label)) throw OFF_SHAPE;
+      let value: CborValue;
+      switch (label) {
+        case HeaderLabel.alg:
+        case HeaderLabel.vds:
+          value = this.integer();
+          break;
+        case HeaderLabel.kid:
+          value = this.bytes();
+          break;
+        case HeaderLabel.cwtClaims:
+          value = this.claims();
+          break;
+        case HeaderLabel.treeSize:
+          value = this.unsigned();
+          break;
+        default:
+          throw OFF_SHAPE;
+      }
+      header.set(label, value);
+    }
+    return header;
+  }
+
+  // {1: tstr, 2: tstr, 6: int}, any order, each at most once.
+  private claims(): Map<CborMapKey, CborValue> {
+    const pairs = this.mapHead();
+    const claims = new Map<CborMapKey, CborValue>();
+    for (let i = 0; i < pairs; i++) {
+      const key = this.integer();
+      if (claims.has(key)) throw OFF_SHAPE;
+      if (key === CwtClaim.iss || key === CwtClaim.sub) claims.set(key, this.text());
+      else if (key === CwtClaim.iat) claims.set(key, this.integer());
+      else throw OFF_SHAPE;
+    }
+    return claims;
+  }
+
+  // {396: {-1: proofs, -2: proofs}} with each kind optional, proofs `[* bstr]` or a lone bstr.
+  private unprotectedHeader(): Map<Label, CborValue> {
+    if (this.mapHead() !== 1 || this.integer() !== HeaderLabel.vdp) throw OFF_SHAPE;
+    const pairs = this.mapHead();
+    const vdp = new Map<CborMapKey, CborValue>();
+    for (let i = 0; i < pairs; i++) {
+      const kind = this.integer();
+      if ((kind !== VdpProof.inclusion && kind !== VdpProof.consistency) || vdp.has(kind)) throw OFF_SHAPE;
+      const initial = this.peek();
+      if (initial >>> 5 === 2) {
+        vdp.set(kind, this.proof());
+      } else if (initial >>> 5 === 4) {
+        const count = this.arrayHead(this.limits.receipt.maxItems);
+        const list: Uint8Array[] = [];
+        for (let j = 0; j < count; j++) list.push(this.proof());
+        vdp.set(kind, list);
+      } else {
+        throw OFF_SHAPE;
+      }
+    }
+    return new Map<Label, CborValue>([[HeaderLabel.vdp, vdp]]);
+  }
+
+  /** A proof bstr; its content decoded too when it is a well-formed proof. */
+  private proof(): Uint8Array {
+    const length = this.stringHead(2);
+    const start = this.position;
+    const proof = this.view(start, length);
+    if (length <= this.limits.proof.maxBytes) {
+      const outer = this.enter(length);
+      try {
+        const triple = this.triple();
+        this.leave(outer);
+        this.proofs.set(proof, triple);
+      } catch (error) {
+        if (error !== OFF_SHAPE) throw error;
+        this.end = outer; // not decoded here: the generic decoder will say why
+      }
+    }
+    this.position = start + length;
+    return proof;
+  }
+
+  // [uint, uint, [* bstr32]] under the proof limits (depth 2).
+  private triple(): ProofTriple {
+    const proofLimits = this.limits.proof;
+    if (proofLimits.maxDepth < 2 || proofLimits.maxStringBytes < HASH_SIZE) throw OFF_SHAPE;
+    if (this.byte() !== 0x83) throw OFF_SHAPE;
+    const first = this.unsigned();
+    const second = this.unsigned();
+    const count = this.arrayHead(proofLimits.maxItems);
+    const path: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      if (this.byte() !== 0x58 || this.byte() !== HASH_SIZE) throw OFF_SHAPE; // bstr of 32
+      this.need(HASH_SIZE);
+      path.push(this.view(this.position, HASH_SIZE));
+      this.position += HASH_SIZE;
+    }
+    return [first, second, path];
+  }
+
+  /** Narrows reading to the next `length` bytes (a byte string's content); returns the outer end. */
+  private enter(length: number): number {
+    const outer = this.end;
+    this.end = this.position + length;
+    return outer;
+  }
+
+  /** Back out of {@link enter}: the nested item must have used exactly its bytes. */
+  private leave(outer: number): void {
+    if (this.position !== this.end) throw OFF_SHAPE;
+    this.end = outer;
+  }
+
+  /** `length` bytes at `start` of the private copy, as their own Uint8Array (a view). */
+  private view(start: number, length: number): Uint8Array {
+    return new Uint8Array(this.data.buffer, this.data.byteOffset + start, length);
+  }
+
+  // ---- heads, strictly: minimal arguments, definite lengths, safe integers, within limits ----
+
+  private byte(): number {
+    if (this.position >= this.end) throw OFF_SHAPE;
+    return this.data[this.position++]!;
+  }
+
+  private peek(): number {
+    if (this.position >= this.end) throw OFF_SHAPE;
+    return this.data[this.position]!;
+  }
+
+  private need(count: number): void {
+    if (this.position + count > this.end) throw OFF_SHAPE;
+  }
+
+  /** The argument of a head of major type `major`, in its shortest form, at most 2^53 - 1. */
+  private argument(major: number): number {
+    const initial = this.byte();
+    if (initial >>> 5 !== major) throw OFF_SHAPE;
+    const info = initial & 0x1f;
+    if (info < 24) return info;
+    const data = this.data;
+    const at = this.position;
+    let value: number;
+    switch (info) {
+      case 24:
+        this.need(1);
+        value = data[at]!;
+        this.position = at + 1;
+        if (value < 24) throw OFF_SHAPE;
+        return value;
+      case 25:
+        this.need(2);
+        value = (data[at]! << 8) | data[at + 1]!;
+        this.position = at + 2;
+        if (value < 0x100) throw OFF_SHAPE;
+        return value;
+      case 26:
+        this.need(4);
+        value = readUint32(data, at);
+        this.position = at + 4;
+        if (value < 0x1_0000) throw OFF_SHAPE;
+        return value;
+      case 27: {
+        this.need(8);
+        const high = readUint32(data, at);
+        if (high === 0 || high > MAX_SAFE_HIGH_WORD) throw OFF_SHAPE;
+        this.position = at + 8;
+        return high * TWO_POW_32 + readUint32(data, at + 4);
+      }
+      default:
+        throw OFF_SHAPE; // 28-30 reserved, 31 indefinite
+    }
+  }
+
+  /** An unsigned integer (major 0). */
+  private unsigned(): number {
+    return this.argument(0);
+  }
+
+  /** An integer of either sign, as the generic decoder bounds it: within ±(2^53 - 1). */
+  private integer(): number {
+    const major = this.peek() >>> 5;
+    if (major === 0) return this.argument(0);
+    if (major !== 1) throw OFF_SHAPE;
+    const argument = this.argument(1);
+    if (argument > Number.MAX_SAFE_INTEGER - 1) throw OFF_SHAPE;
+    return -1 - argument;
+  }
+
+  /** A string head of major 2 or 3; its content must fit the input and the string limit. */
+  private stringHead(major: 2 | 3): number {
+    const length = this.argument(major);
+    if (length > this.limits.receipt.maxStringBytes) throw OFF_SHAPE;
+    this.need(length);
+    return length;
+  }
+
+  private bytes(): Uint8Array {
+    const length = this.stringHead(2);
+    const bytes = this.view(this.position, length);
+    this.position += length;
+    return bytes;
+  }
+
+  private text(): string {
+    const length = this.stringHead(3);
+    const start = this.position;
+    this.position = start + length;
+    // The generic path's decoder: fatal on invalid UTF-8, a leading BOM kept.
+    return decodeUtf8(this.data.subarray(start, start + length));
+  }
+
+  private mapHead(): number {
+    const pairs = this.argument(5);
+    if (pairs > this.limits.receipt.maxItems) throw OFF_SHAPE;
+    return pairs;
+  }
+
+  private arrayHead(maxItems: number): number {
+    const count = this.argument(4);
+    if (count > maxItems || count > this.end - this.position) throw OFF_SHAPE;
+    return count;
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw OFF_SHAPE;
+  }
+}
+
+function readUint32(data: Uint8Array, at: number): number {
+  return data[at]! * 0x100_0000 + ((data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!);
+}
