@@ -1,0 +1,43 @@
+// privacy/: differential-privacy reports for regulators. Exact discrete Laplace and Gaussian
+// samplers over node:crypto (BigInt, no floating point), contribution bounding per privacy unit,
+// sensitivity derived from the bounds, an accountant per regulator (basic ε/δ or zCDP ρ) kept in
+// a durable ledger that is charged before anything is computed, and releases signed and logged by
+// the service. Pure math (random, rational, samplers, noise, accounting, query, bounding,
+// mechanisms, release) is apart from I/O (scan, ledger, reports). Imports statements/ (through
+// index/), index/, log/ (the KeyValueSpace type) and util/ only. See docs/privacy.md.
+
+export { PrivacyError, type PrivacyErrorCode } from './errors.js';
+export { cryptoRandom, type ByteSource, type RandomSource, UniformIntegers } from './random.js';
+export { formatRational, parseDecimal, type Rational, rational, readRational } from './rational.js';
+export { bernoulli, bernoulliExp, sampleDiscreteGaussian, sampleDiscreteLaplace } from './samplers.js';
+export {
+  gaussianPmf,
+  gaussianSigma2,
+  gaussianTail,
+  gaussianVariance,
+  halfWidth,
+  laplacePmf,
+  laplaceScale,
+  laplaceTail,
+  laplaceVariance,
+  type Noise,
+  noiseVariance,
+  normalQuantile,
+  type Sensitivity,
+} from './noise.js';
+export {
+  ACCOUNTANTS,
+  type AccountantKind,
+  type AccountantView,
+  accountantView,
+  addCosts,
+  affordable,
+  type BudgetLimit,
+  costOf,
+  NO_COST,
+  type PrivacyCost,
+  type ReleaseParameters,
+  remaining,
+  zcdpEpsilon,
+} from './accounting.js';
+export { budgetOf, NO_PRIVACY_BUDGETS, parseBudget, parsePrivacyConfig, type PrivacyConfig } from './config.js';
