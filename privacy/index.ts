@@ -40,4 +40,21 @@ export {
   remaining,
   zcdpEpsilon,
 } from './accounting.js';
+export {
+  GROUP_KEYS,
+  type GroupKey,
+  type KeyValue,
+  planQuery,
+  PRIVACY_UNITS,
+  type PrivacyUnit,
+  QUERY_LIMITS,
+  type QueryPlan,
+  REPORTABLE_TYPES,
+  STATISTICS,
+  type Statistic,
+} from './query.js';
+export { type AggregateKind, type ContributionBounds, ContributionBounder, type PartitionAggregate } from './bounding.js';
+export { type NoisePlan, type NoisyStatistic, noisePlan, type PartitionSelection, partitionSelection } from './mechanisms.js';
+export { computeRelease, type Estimate, type QuantileEstimate, type ReleaseOutcome, type ReleaseResult } from './release.js';
+export { aggregateEntries, type IndexReader, rowsOf, scanAggregates } from './scan.js';
 export { budgetOf, NO_PRIVACY_BUDGETS, parseBudget, parsePrivacyConfig, type PrivacyConfig } from './config.js';

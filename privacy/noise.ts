@@ -54,7 +54,8 @@ const EXACT_GAUSSIAN_SIGMA = 10_000;
 
 /** The probabilities of 0, 1, 2, … up to where they vanish (each of ±z has this mass). */
 function gaussianMasses(sigma2: number): Float64Array {
-  const reach = Math.ceil(14 * Math.sqrt(sigma2)) + 2;
+  // Beyond 9σ the masses are below 1e-17 of the total: nothing a double can add.
+  const reach = Math.ceil(9 * Math.sqrt(sigma2)) + 2;
   const masses = new Float64Array(reach + 1);
   let total = 0;
   for (let z = 0; z <= reach; z++) {
