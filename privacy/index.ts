@@ -57,4 +57,5 @@ export { type AggregateKind, type ContributionBounds, ContributionBounder, type 
 export { type NoisePlan, type NoisyStatistic, noisePlan, type PartitionSelection, partitionSelection } from './mechanisms.js';
 export { computeRelease, type Estimate, type QuantileEstimate, type ReleaseOutcome, type ReleaseResult } from './release.js';
 export { aggregateEntries, type IndexReader, rowsOf, scanAggregates } from './scan.js';
+export { type Account, BudgetLedger, type ReleaseRecord, type ReleaseStatus } from './ledger.js';
 export { budgetOf, NO_PRIVACY_BUDGETS, parseBudget, parsePrivacyConfig, type PrivacyConfig } from './config.js';
