@@ -10,6 +10,7 @@ import { healthRoutes } from './health.js';
 import { type Logger, logFailure, noteRequest, observeRequests } from './logging.js';
 import { metricsRoute } from './metrics.js';
 import { queryRoutes } from './queries.js';
+import { reportRoutes } from './report-routes.js';
 import { schemaRoutes } from './schemas.js';
 import { openApiRoute } from './openapi.js';
 import { invalidLocator, malformed, notFound, type Problem, problemFor, problemResponse } from './problems.js';
@@ -146,6 +147,8 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
 
   // What the entry index knows: an agent's entries, a workflow's entries.
   queryRoutes(app, service, basePath);
+  // Differential-privacy reports, for regulators (bearer tokens).
+  reportRoutes(app, service, basePath);
   // The JSON Schemas of the agent statement types.
   schemaRoutes(app);
 

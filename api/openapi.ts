@@ -8,12 +8,13 @@ import { ENTRY_TYPES, MAX_PAGE_ENTRIES } from '../index/index.js';
 import { AGENT_STATEMENT_NAMES } from '../statements/index.js';
 import { MAX_ENTRIES_PER_READ } from '../log/index.js';
 import { PROBLEM_MEDIA_TYPE } from './problems.js';
+import { REPORT_PATHS, REPORT_SCHEMAS, REPORT_SECURITY_SCHEMES } from './report-openapi.js';
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 type JsonObject = { readonly [key: string]: Json };
 
 /** The version of this API description (not of the package): changes when a route or a shape does. */
-export const API_VERSION = '0.2.0';
+export const API_VERSION = '0.3.0';
 
 const COSE = 'application/cose';
 
@@ -280,6 +281,7 @@ export function openApiDocument(): JsonObject {
           responses: { '200': binary(COSE, 'A consistency receipt (RFC 9942, vdp -2)'), '400': problem('Malformed request'), '404': problem('Not Found'), ...COMMON },
         },
       },
+      ...REPORT_PATHS,
     },
     components: {
       schemas: {
@@ -422,7 +424,9 @@ export function openApiDocument(): JsonObject {
           required: ['-1', '-2'],
           properties: { '-1': { type: 'string', description: 'title' }, '-2': { type: 'string', description: 'detail' } },
         },
+        ...REPORT_SCHEMAS,
       },
+      securitySchemes: { ...REPORT_SECURITY_SCHEMES },
       headers: {
         Location: { description: 'The entry’s URL, /entries/{id}', schema: { type: 'string', format: 'uri' } },
         'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },

@@ -28,6 +28,7 @@ import {
   signStatement,
 } from '../receipts/index.js';
 import { EntryIndex } from '../index/index.js';
+import { NO_PRIVACY_BUDGETS, type PrivacyConfig, PrivacyReports } from '../privacy/index.js';
 import { policyStatement, type RegistrationPolicy } from '../statements/index.js';
 import { bytesEqual, fromHex, toHex } from '../util/index.js';
 import type { AccessToken } from './access.js';
@@ -55,6 +56,8 @@ export interface ServiceOptions {
   readonly metrics?: MetricsOptions;
   /** Bearer tokens for the routes that need a role (api/access.ts); none by default. */
   readonly accessTokens?: readonly AccessToken[];
+  /** Regulators' privacy budgets (privacy/config.ts); none by default, so no report can be made. */
+  readonly privacy?: PrivacyConfig;
 }
 
 /** A statement the service signed and registered itself (an appraisal, a privacy report). */
@@ -88,6 +91,8 @@ export class TransparencyService {
   readonly metrics: ServiceMetrics;
   /** Registrations between the readiness check and their answer: close() lets them finish. */
   private readonly registering = new Set<Promise<unknown>>();
+  /** Differential-privacy reports for regulators: one per service, so one ledger serialises every charge. */
+  readonly reports: PrivacyReports;
 
   private constructor(
     readonly log: MerkleLog,
@@ -108,6 +113,7 @@ export class TransparencyService {
       { queueDepth: () => log.queueDepth, treeSize: () => log.size, indexedSize: () => index.size },
       options.metrics,
     );
+    this.reports = new PrivacyReports({ host: this, space: storage.space('privacy'), config: options.privacy ?? NO_PRIVACY_BUDGETS, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   }
 
   static async open(options: ServiceOptions): Promise<TransparencyService> {
@@ -138,7 +144,10 @@ export class TransparencyService {
         { origin: options.origin, issuer: options.issuer, treeSize: log.size, indexedSize: index.size, policyDigest: options.policy.digest, policyEntryId, openPolicy: options.policy.open },
         'service started',
       );
-      return new TransparencyService(log, index, storage, options, keyring, policyEntryId, logger);
+      const service = new TransparencyService(log, index, storage, options, keyring, policyEntryId, logger);
+      // Releases a crash left charged but unanswered are logged before any new charge (privacy/reports.ts).
+      service.reports.recover().catch((error: unknown) => logger.error({ err: error }, 'privacy reports left by a crash could not be settled yet; retried at the next report'));
+      return service;
     } catch (error) {
       await index?.close();
       await log.close();

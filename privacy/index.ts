@@ -59,3 +59,13 @@ export { computeRelease, type Estimate, type QuantileEstimate, type ReleaseOutco
 export { aggregateEntries, type IndexReader, rowsOf, scanAggregates } from './scan.js';
 export { type Account, BudgetLedger, type ReleaseRecord, type ReleaseStatus } from './ledger.js';
 export { budgetOf, NO_PRIVACY_BUDGETS, parseBudget, parsePrivacyConfig, type PrivacyConfig } from './config.js';
+export {
+  type BudgetStatus,
+  MAX_REPORT_PAYLOAD_BYTES,
+  PRIVACY_REPORT_MEDIA_TYPE,
+  PRIVACY_REPORT_PROFILE,
+  PrivacyReports,
+  type PrivacyReportsOptions,
+  type Report,
+  type ReportHost,
+} from './reports.js';
