@@ -8,9 +8,10 @@ import { keygen } from './keygen.js';
 import { monitor } from './monitor.js';
 import { register } from './register.js';
 import { reindex } from './reindex.js';
+import { report } from './report.js';
 import { serve } from './serve.js';
 import { sign } from './sign.js';
 import { token } from './token.js';
 import { verify } from './verify.js';
 
-export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, reindex, token]);
+export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, reindex, token, report]);
