@@ -17,6 +17,7 @@ export interface IndexReader {
   /** The tree size indexed so far. */
   readonly size: number;
   find(field: Field, value: string, query?: EntryQuery): Promise<EntryPage>;
+  scan(field: Field, value: string, query?: Omit<EntryQuery, 'after'> & { readonly below?: number }): AsyncIterable<readonly IndexedEntry[]>;
 }
 
 export interface ScanOutcome {
@@ -122,23 +123,19 @@ export async function scanAggregates(index: IndexReader, plan: QueryPlan, treeSi
   const sources: [Field, string][] = plan.filter.domains === undefined ? [['type', plan.filter.type]] : plan.filter.domains.map((d) => ['domain', d]);
   let scanned = 0;
   for (const [field, value] of sources) {
-    let after: number | undefined;
-    scan: for (;;) {
-      const page = await index.find(field, value, {
-        type: plan.filter.type,
-        ...(plan.filter.from === undefined ? {} : { from: plan.filter.from }),
-        ...(plan.filter.to === undefined ? {} : { to: plan.filter.to }),
-        ...(after === undefined ? {} : { after }),
-        limit: MAX_PAGE_ENTRIES,
-      });
-      for (const entry of page.entries) {
-        if (entry.index >= treeSize) break scan;
+    const pages = index.scan(field, value, {
+      type: plan.filter.type,
+      ...(plan.filter.from === undefined ? {} : { from: plan.filter.from }),
+      ...(plan.filter.to === undefined ? {} : { to: plan.filter.to }),
+      below: treeSize,
+      limit: MAX_PAGE_ENTRIES,
+    });
+    for await (const page of pages) {
+      for (const entry of page) {
         scanned++;
         const r = row(entry);
         if (r !== undefined) bounder.add(r.unit, r.partition, r.item);
       }
-      if (page.next === undefined || page.next + 1 >= treeSize) break;
-      after = page.next;
     }
   }
   return { aggregates: bounder.finish(), scanned };
