@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchCose } from './cose.js';
 import { benchLog } from './log.js';
+import { benchPrivacy } from './privacy.js';
 import { type Figure, formatFigure, sha256Ceiling } from './measure.js';
 
 const { values } = parseArgs({
@@ -12,8 +13,8 @@ const { values } = parseArgs({
   },
 });
 const only = values.only;
-if (only !== undefined && only !== 'log' && only !== 'cose') {
-  console.error('bench: --only takes log or cose');
+if (only !== undefined && only !== 'log' && only !== 'cose' && only !== 'privacy') {
+  console.error('bench: --only takes log, cose or privacy');
   process.exit(2);
 }
 const entries = Number(values.entries);
@@ -28,8 +29,9 @@ const sha256 = sha256Ceiling(2);
 say(`SHA-256 (65 B): ${sha256.toFixed(0)}/s`);
 
 const figures: Figure[] = [{ name: 'SHA-256 of 65 B (the ceiling)', value: sha256, unit: 'ops/s', note: 'node:crypto hash(), one core' }];
-if (only !== 'cose') figures.push(...(await benchLog({ entries, sha256, log: say })));
-if (only !== 'log') figures.push(...benchCose(say));
+if (only === undefined || only === 'log') figures.push(...(await benchLog({ entries, sha256, log: say })));
+if (only === undefined || only === 'cose') figures.push(...benchCose(say));
+if (only === undefined || only === 'privacy') figures.push(...(await benchPrivacy({ records: entries, log: say })));
 
 console.log('| figure | value | ratio | conditions |');
 console.log('|---|---|---|---|');
