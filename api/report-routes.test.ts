@@ -305,6 +305,9 @@ describe('after a crash between charge and answer', () => {
     const payload = { profile: 'tag:atlog.dev,2026:privacy-report/v1', query_id: String(computedRecord.id), status: 'released', results: [] };
     await ledger.settle(computedRecord.id, { status: 'computed', payload, now: Date.now() });
     const spent = (await (await get('/budget')).json()) as { accountant: { spent_epsilon: string } };
+    // Until it is in the log, a release shows where it stands, and no results.
+    const pending = (await (await get(`/reports/${computedRecord.id}`)).json()) as Partial<ReportBody>;
+    expect(pending).toEqual({ id: String(computedRecord.id), status: 'computed', regulator: 'eu-regulator', location: `/reports/${computedRecord.id}` });
 
     await service.close();
     await open();

@@ -79,7 +79,8 @@ async function responseOf(service: TransparencyService, report: Report, basePath
     regulator: report.regulator,
     location: `${basePath}/reports/${report.id}`,
     ...(report.entryId === undefined ? {} : { entryId: report.entryId }),
-    ...(report.payload === undefined ? {} : { report: report.payload }),
+    // Shown once it is in the log: a release still being computed or registered has no report here yet.
+    ...(report.payload === undefined || (report.status !== 'released' && report.status !== 'abandoned') ? {} : { report: report.payload }),
     ...(statement === undefined ? {} : { statement: Buffer.from(statement).toString('base64url') }),
   };
 }
