@@ -164,4 +164,15 @@ describe('atlog report', () => {
       expect(run.stderr.trimEnd()).toMatch(message);
     }
   });
+
+  it('is served only from budgets serve can read: a bad --privacy file stops it before it starts', async () => {
+    writeFileSync(join(dir, 'privacy.json'), JSON.stringify({ budgets: { 'eu-regulator': { accountant: 'basic', epsilon: -1 } } }));
+    // serve reads its files from the process's directory: give whole paths.
+    const run = await atlog(['serve', '--data', join(dir, 'never'), '--port', '0', '--privacy', join(dir, 'privacy.json')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trimEnd()).toMatch(/^atlog: --privacy \S*privacy\.json: privacy configuration: budgets\.eu-regulator\.epsilon: a non-negative decimal/);
+    const missing = await atlog(['serve', '--data', join(dir, 'never'), '--port', '0', '--privacy', join(dir, 'missing.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trimEnd()).toMatch(/^atlog: --privacy \S*missing\.json: cannot read it \(ENOENT\)$/);
+  });
 });
