@@ -198,34 +198,45 @@ export class EntryIndex {
     if (!Number.isSafeInteger(below) || below < 0) throw new IndexError('INDEX_BAD_QUERY', 'below is a tree size');
     const end = Math.min(below, this.state.size);
     const prefix = valuePrefix(field, value);
-    if (prefix === undefined) return;
-    for (let start = 0; start < end; ) {
+    if (prefix === undefined || end === 0) return;
+    // One page: its keys, then the records it wants. The next page is fetched while this one is
+    // decoded and used, so the store's reads overlap the caller's work.
+    type Page = { wanted: number[]; values: (Uint8Array | undefined)[]; next?: number };
+    const fetchPage = async (start: number): Promise<Page> => {
       const keys = await this.space.range({ gte: secondaryKey(prefix, start), lt: secondaryKey(prefix, end), limit });
       const wanted: number[] = [];
+      let next = start;
       for (const [key, v] of keys) {
         const index = indexOfSecondaryKey(key);
         const { time, typeCode: code } = decodeSecondaryValue(v);
         if ((typeCode === undefined || code === typeCode) && time >= from && time < to) wanted.push(index);
-        start = index + 1;
+        next = index + 1;
       }
-      if (wanted.length > 0) {
-        const first = wanted[0]!;
-        const span = wanted.at(-1)! - first + 1;
-        let values: (Uint8Array | undefined)[];
-        if (2 * wanted.length >= span) {
-          // Mostly consecutive: one sequential read of the span is far cheaper than a seek per entry.
-          const rows = await this.space.range({ gte: entryKey(first), lt: entryKey(first + span), limit: span });
-          const byIndex = new Map(rows.map(([k, v]) => [readUint64BE(k, 1), v]));
-          values = wanted.map((i) => byIndex.get(i));
-        } else {
-          values = await this.space.get(wanted.map(entryKey));
-        }
-        yield values.map((v, i) => {
-          if (v === undefined) throw new IndexError('INDEX_CORRUPT', `entry ${wanted[i]} is missing from the index; rebuild it (atlog reindex)`);
-          return decodeEntry(v, wanted[i]!);
-        });
+      const more = keys.length === limit && next < end;
+      if (wanted.length === 0) return more ? { wanted, values: [], next } : { wanted, values: [] };
+      const first = wanted[0]!;
+      const span = wanted.at(-1)! - first + 1;
+      let values: (Uint8Array | undefined)[];
+      if (2 * wanted.length >= span) {
+        // Mostly consecutive: one sequential read of the span is far cheaper than a seek per entry.
+        const rows = await this.space.range({ gte: entryKey(first), lt: entryKey(first + span), limit: span });
+        const byIndex = new Map(rows.map(([k, v]) => [readUint64BE(k, 1), v]));
+        values = wanted.map((i) => byIndex.get(i));
+      } else {
+        values = await this.space.get(wanted.map(entryKey));
       }
-      if (keys.length < limit) return;
+      return more ? { wanted, values, next } : { wanted, values };
+    };
+    for (let pending: Promise<Page> | undefined = fetchPage(0); pending !== undefined; ) {
+      const page: Page = await pending;
+      pending = page.next === undefined ? undefined : fetchPage(page.next);
+      // A prefetch the caller never waits for (it stopped early) must not become an unhandled rejection.
+      pending?.catch(() => {});
+      if (page.wanted.length === 0) continue;
+      yield page.values.map((v, i) => {
+        if (v === undefined) throw new IndexError('INDEX_CORRUPT', `entry ${page.wanted[i]} is missing from the index; rebuild it (atlog reindex)`);
+        return decodeEntry(v, page.wanted[i]!);
+      });
     }
   }
 
