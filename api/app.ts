@@ -12,6 +12,7 @@ import { metricsRoute } from './metrics.js';
 import { queryRoutes } from './queries.js';
 import { correlationRoutes } from './correlation-routes.js';
 import { appraisalRoutes } from './appraisal-routes.js';
+import { reportRoutes } from './report-routes.js';
 import { schemaRoutes } from './schemas.js';
 import { openApiRoute } from './openapi.js';
 import { invalidLocator, malformed, notFound, type Problem, problemFor, problemResponse } from './problems.js';
@@ -155,6 +156,8 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
   correlationRoutes(app, service, basePath, options.correlation);
   // Appraisal: an operator asks for a verdict; anyone reads an agent's latest (appraisal-routes.ts).
   appraisalRoutes(app, service, basePath);
+  // Differential-privacy reports, for regulators (bearer tokens).
+  reportRoutes(app, service, basePath);
   // The JSON Schemas of the agent statement types.
   schemaRoutes(app);
 

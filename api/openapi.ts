@@ -10,6 +10,7 @@ import { MAX_ENTRIES_PER_READ } from '../log/index.js';
 import { PROBLEM_MEDIA_TYPE } from './problems.js';
 import { CORRELATION_PATHS, CORRELATION_SCHEMAS } from './correlation-openapi.js';
 import { APPRAISAL_RESULT_SCHEMA } from '../appraisal/index.js';
+import { REPORT_PATHS, REPORT_SCHEMAS, REPORT_SECURITY_SCHEMES } from './report-openapi.js';
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 type JsonObject = { readonly [key: string]: Json };
@@ -320,6 +321,7 @@ export function openApiDocument(): JsonObject {
         },
       },
       ...CORRELATION_PATHS,
+      ...REPORT_PATHS,
     },
     components: {
       schemas: {
@@ -507,9 +509,11 @@ export function openApiDocument(): JsonObject {
           properties: { '-1': { type: 'string', description: 'title' }, '-2': { type: 'string', description: 'detail' } },
         },
         ...CORRELATION_SCHEMAS,
+        ...REPORT_SCHEMAS,
       },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An access token of the role named (atlog token; docs/operations.md)' },
+        ...REPORT_SECURITY_SCHEMES,
       },
       headers: {
         Location: { description: 'The entry’s URL, /entries/{id}', schema: { type: 'string', format: 'uri' } },

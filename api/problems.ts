@@ -89,6 +89,18 @@ export function problemFor(error: unknown): Problem {
       return { status: 503, title: 'Service Unavailable', detail: 'the service is stopping; retry shortly', retryAfter: 2 };
     case 'APPRAISAL_NOT_RESULT':
       return { status: 500, title: 'Internal Server Error', detail: 'a stored appraisal result could not be read; the log is not affected' };
+    // Privacy reports (privacy/errors.ts): a budget that cannot pay is final until an operator raises it, so 403, not 429.
+    case 'QUERY_INVALID':
+      return malformed(error.message);
+    case 'BUDGET_EXHAUSTED':
+      return { status: 403, title: 'Budget Exhausted', detail: error.message };
+    case 'BUDGET_NOT_CONFIGURED':
+      return { status: 403, title: 'Forbidden', detail: error.message };
+    case 'REPORT_NOT_FOUND':
+      return notFound(error.message);
+    case 'PRIVACY_CONFIG_INVALID':
+    case 'LEDGER_CORRUPT':
+      return { status: 500, title: 'Internal Server Error', detail: 'the privacy ledger or its configuration needs an operator' };
   }
   if (code.startsWith('POLICY_')) {
     // Which rule refused the statement, and why: SCRAPI's "Rejected".

@@ -28,6 +28,7 @@ import {
   signStatement,
 } from '../receipts/index.js';
 import { EntryIndex } from '../index/index.js';
+import { NO_PRIVACY_BUDGETS, type PrivacyConfig, PrivacyReports } from '../privacy/index.js';
 import { policyStatement, type RegistrationPolicy } from '../statements/index.js';
 import { bytesEqual, fromHex, toHex } from '../util/index.js';
 import type { AccessToken } from './access.js';
@@ -58,6 +59,8 @@ export interface ServiceOptions {
   readonly accessTokens?: readonly AccessToken[];
   /** Appraisal (api/appraisal-service.ts): on demand always; continuous only when enabled. */
   readonly appraisal?: AppraisalOptions;
+  /** Regulators' privacy budgets (privacy/config.ts); none by default, so no report can be made. */
+  readonly privacy?: PrivacyConfig;
 }
 
 /** A statement the service signed and registered itself (an appraisal, a privacy report). */
@@ -93,6 +96,8 @@ export class TransparencyService {
   private readonly registering = new Set<Promise<unknown>>();
   /** Appraisal of agents against their profiles, its results logged as the service's own statements. */
   readonly appraisals: AppraisalService;
+  /** Differential-privacy reports for regulators: one per service, so one ledger serialises every charge. */
+  readonly reports: PrivacyReports;
 
   private constructor(
     readonly log: MerkleLog,
@@ -114,6 +119,7 @@ export class TransparencyService {
       options.metrics,
     );
     this.appraisals = new AppraisalService(this, options.appraisal, () => this.now());
+    this.reports = new PrivacyReports({ host: this, space: storage.space('privacy'), config: options.privacy ?? NO_PRIVACY_BUDGETS, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   }
 
   static async open(options: ServiceOptions): Promise<TransparencyService> {
@@ -146,6 +152,8 @@ export class TransparencyService {
       );
       const service = new TransparencyService(log, index, storage, options, keyring, policyEntryId, logger);
       service.appraisals.start();
+      // Releases a crash left charged but unanswered are logged before any new charge (privacy/reports.ts).
+      service.reports.recover().catch((error: unknown) => logger.error({ err: error }, 'privacy reports left by a crash could not be settled yet; retried at the next report'));
       return service;
     } catch (error) {
       await index?.close();

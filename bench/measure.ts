@@ -1,10 +1,10 @@
 import { hash } from 'node:crypto';
 
-/** One measured figure: a rate (per second) or a size in bytes. */
+/** One measured figure: a rate (per second), a size in bytes or a duration in seconds. */
 export interface Figure {
   readonly name: string;
   readonly value: number;
-  readonly unit: 'ops/s' | 'bytes' | 'ms';
+  readonly unit: 'ops/s' | 'bytes' | 'ms' | 'seconds';
   /** The rate as a fraction of the ceiling it is compared with, when there is one. */
   readonly ratio?: { readonly of: string; readonly value: number };
   readonly note?: string;
@@ -94,7 +94,7 @@ export function rssBytes(): number {
 const units = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n >= 10 ? n.toFixed(1) : n.toFixed(3));
 
 export function formatFigure(f: Figure): string {
-  const value = f.unit === 'bytes' ? `${(f.value / 2 ** 20).toFixed(0)} MiB` : f.unit === 'ms' ? `${f.value.toFixed(0)} ms` : `${units(f.value)}/s`;
+  const value = f.unit === 'bytes' ? `${(f.value / 2 ** 20).toFixed(0)} MiB` : f.unit === 'ms' ? `${f.value.toFixed(0)} ms` : f.unit === 'seconds' ? `${f.value.toFixed(2)} s` : `${units(f.value)}/s`;
   const ratio = f.ratio ? `${f.ratio.value.toFixed(3)} of ${f.ratio.of}` : '';
   return `| ${f.name} | ${value} | ${ratio} | ${f.note ?? ''} |`;
 }

@@ -6,7 +6,7 @@
 // index; the HTTP handlers only read it.
 
 import { type KeyValueSpace, MAX_ENTRIES_PER_READ, type MerkleLog, type SignedTreeHead } from '../log/index.js';
-import { bytesEqual } from '../util/index.js';
+import { bytesEqual, readUint64BE } from '../util/index.js';
 import { IndexError } from './errors.js';
 import {
   decodeEntry,
@@ -185,6 +185,62 @@ export class EntryIndex {
     // More may follow if the page filled, or if the scan stopped at its bound before the end.
     const more = wanted.length === limit || keys.length === scan;
     return more && last + 1 < treeSize ? { treeSize, entries, next: last } : { treeSize, entries };
+  }
+
+  /**
+   * Every entry found by `field` = `value` below `below` (default and at most: the indexed size),
+   * in log order, filtered by type and time, a page of at most `limit` (default 1000) at a time:
+   * for analyses that read all of a field's entries (privacy reports). Unlike {@link find}, whose
+   * pages each scan a bounded number of keys ahead, every key is read once.
+   */
+  async *scan(field: Field, value: string, query: Omit<EntryQuery, 'after'> & { readonly below?: number } = {}): AsyncGenerator<IndexedEntry[]> {
+    if (!(field in FIELDS)) throw new IndexError('INDEX_BAD_QUERY', `the index has no field ${JSON.stringify(String(field))}`);
+    if (typeof value !== 'string') throw new IndexError('INDEX_BAD_QUERY', `a ${field} is text`);
+    const { limit, typeCode, from, to } = checkQuery({ ...query, limit: query.limit ?? MAX_PAGE_ENTRIES });
+    const below = query.below ?? this.state.size;
+    if (!Number.isSafeInteger(below) || below < 0) throw new IndexError('INDEX_BAD_QUERY', 'below is a tree size');
+    const end = Math.min(below, this.state.size);
+    const prefix = valuePrefix(field, value);
+    if (prefix === undefined || end === 0) return;
+    // One page: its keys, then the records it wants. The next page is fetched while this one is
+    // decoded and used, so the store's reads overlap the caller's work.
+    type Page = { wanted: number[]; values: (Uint8Array | undefined)[]; next?: number };
+    const fetchPage = async (start: number): Promise<Page> => {
+      const keys = await this.space.range({ gte: secondaryKey(prefix, start), lt: secondaryKey(prefix, end), limit });
+      const wanted: number[] = [];
+      let next = start;
+      for (const [key, v] of keys) {
+        const index = indexOfSecondaryKey(key);
+        const { time, typeCode: code } = decodeSecondaryValue(v);
+        if ((typeCode === undefined || code === typeCode) && time >= from && time < to) wanted.push(index);
+        next = index + 1;
+      }
+      const more = keys.length === limit && next < end;
+      if (wanted.length === 0) return more ? { wanted, values: [], next } : { wanted, values: [] };
+      const first = wanted[0]!;
+      const span = wanted.at(-1)! - first + 1;
+      let values: (Uint8Array | undefined)[];
+      if (2 * wanted.length >= span) {
+        // Mostly consecutive: one sequential read of the span is far cheaper than a seek per entry.
+        const rows = await this.space.range({ gte: entryKey(first), lt: entryKey(first + span), limit: span });
+        const byIndex = new Map(rows.map(([k, v]) => [readUint64BE(k, 1), v]));
+        values = wanted.map((i) => byIndex.get(i));
+      } else {
+        values = await this.space.get(wanted.map(entryKey));
+      }
+      return more ? { wanted, values, next } : { wanted, values };
+    };
+    for (let pending: Promise<Page> | undefined = fetchPage(0); pending !== undefined; ) {
+      const page: Page = await pending;
+      pending = page.next === undefined ? undefined : fetchPage(page.next);
+      // A prefetch the caller never waits for (it stopped early) must not become an unhandled rejection.
+      pending?.catch(() => {});
+      if (page.wanted.length === 0) continue;
+      yield page.values.map((v, i) => {
+        if (v === undefined) throw new IndexError('INDEX_CORRUPT', `entry ${page.wanted[i]} is missing from the index; rebuild it (atlog reindex)`);
+        return decodeEntry(v, page.wanted[i]!);
+      });
+    }
   }
 
   /**

@@ -9,10 +9,11 @@ import { keygen } from './keygen.js';
 import { monitor } from './monitor.js';
 import { register } from './register.js';
 import { reindex } from './reindex.js';
+import { report } from './report.js';
 import { serve } from './serve.js';
 import { sign } from './sign.js';
 import { token } from './token.js';
 import { trace } from './trace.js';
 import { verify } from './verify.js';
 
-export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, trace, appraise, reindex, token]);
+export const COMMANDS: readonly CliCommand[] = Object.freeze([serve, keygen, sign, register, verify, inspect, monitor, demo, trace, appraise, report, reindex, token]);

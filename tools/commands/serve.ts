@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ACCESS_ROLES, type AccessToken, loadServiceKeys, parseAccessTokens, startServer, TransparencyService } from '../../api/index.js';
+import { parsePrivacyConfig, type PrivacyConfig } from '../../privacy/index.js';
 import { policyFromOptions, type RegistrationPolicy } from '../../statements/index.js';
 import { CliError, usageError } from '../errors.js';
 import { safeText } from '../format.js';
@@ -27,6 +28,7 @@ interface ServeOptions {
   readonly continuousAppraisal?: boolean;
   readonly appraisalInterval: string;
   readonly appraisalStaleness: string;
+  readonly privacy?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -59,6 +61,7 @@ export const serve: CliCommand = {
       .option('--continuous-appraisal', 're-appraise agents as their entries arrive and log the results (default: only on demand, POST /appraisals)')
       .option('--appraisal-interval <seconds>', 'continuous appraisal: least time between two passes (each appraises at most 64 agents)', '10')
       .option('--appraisal-staleness <seconds>', 'continuous appraisal: log an unchanged verdict again once the latest is this old', '3600')
+      .option('--privacy <file>', 'regulators’ privacy budgets (JSON; see docs/privacy.md); without it no report can be made')
       .action(async (options: ServeOptions) => {
         await run(options, ctx);
       });
@@ -78,6 +81,7 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
 
   const policy = buildPolicy(options);
   const accessTokens = options.tokens === undefined ? [] : loadAccessTokens(options.tokens);
+  const privacy = options.privacy === undefined ? undefined : loadPrivacyConfig(options.privacy);
   const keys = loadServiceKeys({
     dataDir,
     ...(options.serviceKey === undefined ? {} : { receiptKeyFile: options.serviceKey }),
@@ -94,7 +98,7 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
     ({ port }) => {
       url = publicUrl(options.url ?? `http://localhost:${port}`);
       origin = options.origin ?? `${url.host}${url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')}`;
-      return TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs, accessTokens, appraisal });
+      return TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs, accessTokens, appraisal, ...(privacy === undefined ? {} : { privacy }) });
     },
     { port: requestedPort, hostname: options.host },
   );
@@ -116,6 +120,7 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
     const roles = ACCESS_ROLES.map((role) => `${accessTokens.filter((t) => t.role === role).length} ${role}`).join(', ');
     say(`access tokens: ${roles}`);
   }
+  if (privacy !== undefined) say(`privacy budgets: ${privacy.budgets.size} regulator${privacy.budgets.size === 1 ? '' : 's'}${privacy.defaultBudget === undefined ? '' : ', and a default'}`);
 
   await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -155,6 +160,24 @@ function loadAccessTokens(file: string): AccessToken[] {
     return parseAccessTokens(text);
   } catch (error) {
     throw new CliError('CLI_INPUT', `--tokens ${safeText(file, 200)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** The privacy budgets file: at most 256 KiB of JSON; a bad entry stops the service before it starts. */
+function loadPrivacyConfig(file: string): PrivacyConfig {
+  let text: string;
+  try {
+    const bytes = readFileSync(file);
+    if (bytes.length > 256 * 1024) throw usageError(`--privacy ${safeText(file, 200)}: larger than 256 KiB`);
+    text = bytes.toString('utf8');
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError('CLI_FILE', `--privacy ${safeText(file, 200)}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    return parsePrivacyConfig(text);
+  } catch (error) {
+    throw new CliError('CLI_INPUT', `--privacy ${safeText(file, 200)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
