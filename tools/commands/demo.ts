@@ -213,6 +213,9 @@ function print(
     `curl -s '${agentPath(facts.misbehaving.agent)}?type=override-event'   # paused, its refund rolled back`,
     `curl -s '${url}/workflows/${facts.crossDomainWorkflow}/entries'   # one order across three domains`,
     `curl -s '${url}/workflows/${facts.failedWorkflow}/entries'   # the order whose shipment failed`,
+    `npx atlog trace ${facts.failedWorkflow} --url ${url}   # its task tree across domains, receipts verified`,
+    `curl -s '${url}/tasks/${facts.failedTask}/cascade?wid=${facts.failedWorkflow}'   # what the failure reached`,
+    `npx atlog appraise '${facts.misbehaving.agent}' --url ${url} --token $OPERATOR_TOKEN   # contraindicated (atlog token --role operator)`,
   ];
   if (options.json === true) {
     ctx.io.stdout.write(
