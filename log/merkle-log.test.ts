@@ -210,6 +210,20 @@ describe('reading', () => {
     await log.audit();
   });
 
+  it('reopens a database written with another write buffer, and refuses LevelDB sizes it cannot honour', async () => {
+    const dir = join(root, `buffer-${counter++}`);
+    // A 64 KiB buffer flushes tables every few dozen entries: the data lives in tables, not the log.
+    let log = await openLog({ dir, storage: await LevelDbStorage.open(dir, { writeBufferBytes: 64 * 1024 }) });
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => log.append(entry(i, 'x'.repeat(250)))));
+    await log.close();
+    log = await openLog({ dir });
+    expect(log.size).toBe(2000);
+    await log.audit();
+    for (const options of [{ writeBufferBytes: 1024 }, { writeBufferBytes: 2 ** 31 }, { blockCacheBytes: -1 }, { blockCacheBytes: 1.5 }]) {
+      await expectCode(LevelDbStorage.open(join(root, `bad-${counter++}`), options), 'INVALID_ARGUMENT');
+    }
+  });
+
   it('finishes accepted work on close and refuses new work after', async () => {
     const log = await openLog();
     const pending = Array.from({ length: 100 }, (_, i) => log.append(entry(i)));
