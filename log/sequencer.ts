@@ -1,17 +1,13 @@
 import { bytesEqual } from '../util/index.js';
 import type { CheckpointSigner, SignedTreeHead } from './checkpoint.js';
+import { EntrySlabs, leafHashOfRecord } from './entry-slabs.js';
 import { LogError } from './errors.js';
+import { InFlight, type InFlightItem } from './in-flight.js';
 import { decodeStoredTile, TreeReader } from './reader.js';
 import type { LogStorage, TreeState } from './storage/index.js';
 import { TileCache } from './tile-cache.js';
 import { RightEdge, rightEdge, type Tile, type TileId } from './tiles/index.js';
-import {
-  consistencyProofPlan,
-  EMPTY_ROOT,
-  hashLeaf,
-  ProofError,
-  verifyConsistency,
-} from './tree/index.js';
+import { consistencyProofPlan, EMPTY_ROOT, ProofError, verifyConsistency } from './tree/index.js';
 
 export interface SequencerOptions {
   /** Most entries integrated under one checkpoint (default 1024). */
@@ -58,13 +54,27 @@ interface Integrated {
   readonly firstIndex: number;
 }
 
-interface Pending {
-  readonly entry: Uint8Array;
-  readonly leafHash: Uint8Array;
-  readonly key: string;
+/** An accepted entry until it is answered. */
+class Pending implements InFlightItem<Pending> {
+  nextInBucket: Pending | undefined = undefined;
   readonly promise: Promise<AppendResult>;
-  resolve(result: AppendResult): void;
-  reject(err: unknown): void;
+  resolve!: (result: AppendResult) => void;
+  reject!: (err: unknown) => void;
+
+  constructor(
+    /** 0x00 ‖ entry, in a shared slab (see EntrySlabs). */
+    readonly record: Uint8Array,
+    readonly leafHash: Uint8Array,
+  ) {
+    this.promise = new Promise<AppendResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  get entryBytes(): number {
+    return this.record.length - 1;
+  }
 }
 
 /** C2SP entry bundles prefix each entry with a uint16 length: no entry can be longer. */
@@ -86,7 +96,8 @@ const DEFAULTS = {
  */
 export class Sequencer {
   private readonly options: Required<SequencerOptions>;
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new InFlight<Pending>();
+  private readonly slabs = new EntrySlabs();
   private queue: Pending[] = [];
   private queuedBytes = 0;
   private cancelTimer: (() => void) | undefined;
@@ -166,31 +177,24 @@ export class Sequencer {
       throw new LogError('ENTRY_TOO_LARGE', `entry of ${entry.length} bytes exceeds the limit of ${this.options.maxEntryBytes}`);
     }
     // Copy first: the caller may reuse its buffer, and the stored bytes must be the hashed bytes.
-    const copy = entry.slice();
-    const leafHash = hashLeaf(copy);
-    const key = Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1');
-    const inFlight = this.pending.get(key);
+    const record = this.slabs.copy(entry);
+    const leafHash = leafHashOfRecord(record);
+    const inFlight = this.pending.get(leafHash);
     if (inFlight !== undefined) return { leafHash, result: inFlight.promise };
-    if (this.queue.length >= this.options.maxQueueEntries || this.queuedBytes + copy.length > this.options.maxQueueBytes) {
+    if (this.queue.length >= this.options.maxQueueEntries || this.queuedBytes + entry.length > this.options.maxQueueBytes) {
       throw new LogError('QUEUE_FULL', `the sequencer queue is full (${this.queue.length} entries waiting)`, { retryable: true });
     }
-    let resolve!: (r: AppendResult) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<AppendResult>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const pending: Pending = { entry: copy, leafHash, key, promise, resolve, reject };
-    this.pending.set(key, pending);
+    const pending = new Pending(record, leafHash);
+    this.pending.add(pending);
     this.queue.push(pending);
-    this.queuedBytes += copy.length;
+    this.queuedBytes += entry.length;
     this.schedule();
-    return { leafHash, result: promise };
+    return { leafHash, result: pending.promise };
   }
 
   /** Whether an entry with this leaf hash is queued or being integrated. */
   isPending(leafHash: Uint8Array): boolean {
-    return this.pending.has(Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1'));
+    return this.pending.get(leafHash) !== undefined;
   }
 
   private schedule(): void {
@@ -225,7 +229,7 @@ export class Sequencer {
     let published: Promise<void> = Promise.resolve();
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatchSize);
-      for (const p of batch) this.queuedBytes -= p.entry.length;
+      for (const p of batch) this.queuedBytes -= p.entryBytes;
       const integrated = await this.integrate(batch);
       if (integrated !== undefined) published = published.then(() => this.publish(batch, integrated));
     }
@@ -259,7 +263,7 @@ export class Sequencer {
     } catch (err) {
       this.fail(batch, err);
     } finally {
-      for (const p of batch) this.pending.delete(p.key);
+      for (const p of batch) this.pending.delete(p);
     }
   }
 
@@ -270,7 +274,7 @@ export class Sequencer {
         : new LogError('STORAGE_FAILURE', `integration failed: ${String(err)}`, { cause: err, retryable: true });
     for (const p of batch) {
       p.reject(error);
-      this.pending.delete(p.key);
+      this.pending.delete(p);
     }
   }
 
@@ -283,7 +287,7 @@ export class Sequencer {
     try {
       await this.storage.writeIntegration({
         previousSize,
-        entries: fresh.map((p) => p.entry),
+        entries: fresh.map((p) => p.record.subarray(1)),
         leafHashes: fresh.map((p) => p.leafHash),
         tiles: tiles.map((tile) => ({ id: tile.id, bytes: tile.encode() })),
         treeState,
