@@ -119,6 +119,21 @@ describe('appending', () => {
     expect(log.size).toBe(2);
   });
 
+  it('finds duplicates in batches looked up before the batches ahead of them are written', async () => {
+    const log = await openLog({ sequencer: { maxBatchSize: 10 } });
+    const stored = await Promise.all(Array.from({ length: 10 }, (_, i) => log.append(entry(i, 'old'))));
+    // Four full batches at once: while the first is written, the next is already looked up.
+    const burst = Array.from({ length: 40 }, (_, i) => entry(i, 'new'));
+    burst[25] = entry(3, 'old'); // stored long ago
+    burst[37] = entry(4, 'new'); // in the first batch of the burst, still in flight
+    const results = await Promise.all(burst.map((e) => log.append(e)));
+    expect(results[25]).toMatchObject({ index: stored[3]!.index, duplicate: true });
+    expect(results[37]).toBe(results[4]);
+    expect(results.filter((r) => !r.duplicate).length).toBe(39);
+    expect(log.size).toBe(48);
+    await log.audit();
+  });
+
   it('copies the entry, so a caller reusing its buffer cannot corrupt the log', async () => {
     const log = await openLog();
     const buffer = new Uint8Array(Buffer.from('original'));
@@ -237,11 +252,18 @@ describe('reading', () => {
 class FaultyStorage implements LogStorage {
   failNextIntegration = false;
   failNextCheckpoint = false;
+  failNextLookup = false;
   constructor(private readonly inner: LevelDbStorage) {}
   readTreeState = () => this.inner.readTreeState();
   readTiles = (ids: Parameters<LogStorage['readTiles']>[0]) => this.inner.readTiles(ids);
   readEntries = (first: number, count: number) => this.inner.readEntries(first, count);
-  findIndices = (hashes: readonly Uint8Array[]) => this.inner.findIndices(hashes);
+  async findIndices(hashes: readonly Uint8Array[]) {
+    if (this.failNextLookup) {
+      this.failNextLookup = false;
+      throw new LogError('STORAGE_FAILURE', 'injected lookup failure', { retryable: true });
+    }
+    return this.inner.findIndices(hashes);
+  }
   latestCheckpoint = () => this.inner.latestCheckpoint();
   readCheckpoint = (size: number) => this.inner.readCheckpoint(size);
   readCheckpoints = (from: number, limit: number) => this.inner.readCheckpoints(from, limit);
@@ -273,6 +295,22 @@ describe('failures', () => {
     expect(log.size).toBe(1);
     const r = await log.append(entry(2));
     expect(r).toMatchObject({ index: 1, treeSize: 2, duplicate: false });
+    await log.audit();
+  });
+
+  it('a failed duplicate lookup refuses only its own batch', async () => {
+    const storage = new FaultyStorage(await LevelDbStorage.open(join(root, `faulty-${counter++}`)));
+    const log = await openLog({ storage, sequencer: { maxBatchSize: 10 } });
+    await log.append(entry(0));
+    storage.failNextLookup = true;
+    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => log.append(entry(i + 1))));
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(refused.length).toBe(10);
+    for (const r of refused) expect(r).toMatchObject({ reason: { code: 'STORAGE_FAILURE', retryable: true } });
+    expect(log.size).toBe(21);
+    const again = await Promise.all(Array.from({ length: 30 }, (_, i) => log.append(entry(i + 1))));
+    expect(again.filter((r) => !r.duplicate).length).toBe(10);
+    expect(log.size).toBe(31);
     await log.audit();
   });
 

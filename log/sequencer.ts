@@ -77,6 +77,12 @@ class Pending implements InFlightItem<Pending> {
   }
 }
 
+/** A batch cut from the queue, and the lookup of which of its entries are already stored. */
+interface Cut {
+  readonly batch: Pending[];
+  readonly stored: Promise<(number | undefined)[]>;
+}
+
 /** C2SP entry bundles prefix each entry with a uint16 length: no entry can be longer. */
 export const MAX_ENTRY_BYTES = 0xffff;
 
@@ -101,7 +107,12 @@ export class Sequencer {
   private queue: Pending[] = [];
   private queuedBytes = 0;
   private cancelTimer: (() => void) | undefined;
+  /** The loop that looks up and integrates batches, while there are any. */
   private running: Promise<void> | undefined;
+  /** The next batch, cut early so that its lookup overlaps integrating the one before. */
+  private lookahead: Cut | undefined;
+  /** Publishing of the integrated batches, one after the other in batch order; never rejects. */
+  private published: Promise<void> = Promise.resolve();
   private closing = false;
   /** Set after a failed write: the in-memory edge may be ahead of storage, so reload it first. */
   private needsReload = false;
@@ -188,7 +199,8 @@ export class Sequencer {
     this.pending.add(pending);
     this.queue.push(pending);
     this.queuedBytes += entry.length;
-    this.schedule();
+    if (this.running === undefined) this.schedule();
+    else this.lookAhead();
     return { leafHash, result: pending.promise };
   }
 
@@ -203,7 +215,7 @@ export class Sequencer {
       this.cancelTimer = undefined;
       this.running = this.drain().finally(() => {
         this.running = undefined;
-        if (this.queue.length > 0 && !this.closing) this.schedule();
+        if (this.hasWork && !this.closing) this.schedule();
       });
     };
     const delay = this.queue.length >= this.options.maxBatchSize ? 0 : this.options.maxBatchDelayMs;
@@ -218,29 +230,65 @@ export class Sequencer {
     }
   }
 
-  /**
-   * Integrates batches until the queue is empty; what arrives meanwhile forms the next batch.
-   * Two stages, each in batch order: integrating a batch (look up duplicates, append, one durable
-   * write) overlaps with publishing the one before it (sign a checkpoint, store it, answer the
-   * submitters). Publishing signs whatever is durable by then, so under load one checkpoint can
-   * cover two batches.
-   */
-  private async drain(): Promise<void> {
-    let published: Promise<void> = Promise.resolve();
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatchSize);
-      for (const p of batch) this.queuedBytes -= p.entryBytes;
-      const integrated = await this.integrate(batch);
-      if (integrated !== undefined) published = published.then(() => this.publish(batch, integrated));
-    }
-    await published;
+  private get hasWork(): boolean {
+    return this.queue.length > 0 || this.lookahead !== undefined;
   }
 
-  /** Stage one: everything up to the entries being durable. Rejects the batch if it fails. */
-  private async integrate(batch: Pending[]): Promise<Integrated | undefined> {
+  /**
+   * Integrates batches until none is waiting; what arrives meanwhile forms the next batch. Three
+   * stages, each in batch order: look up which entries of a batch are already stored, integrate
+   * it (append, one durable write), publish it (sign a checkpoint, store it, answer the
+   * submitters). They overlap: while a batch is integrated, the next full batch is looked up and
+   * the one before is published. Publishing signs whatever is durable by then, so under load one
+   * checkpoint can cover two batches.
+   */
+  private async drain(): Promise<void> {
+    while (this.hasWork) {
+      const cut = this.lookahead ?? this.cut();
+      this.lookahead = undefined;
+      this.lookAhead();
+      let stored: (number | undefined)[];
+      try {
+        stored = await cut.stored;
+      } catch (err) {
+        this.fail(cut.batch, err);
+        continue;
+      }
+      // Let the batch before reach its checkpoint write first: with a signer that does no I/O
+      // it gets there within this turn, and storage then writes it ahead of this batch, instead
+      // of making those submitters wait for a whole integration write. A slow signer is not
+      // waited for.
+      await new Promise(setImmediate);
+      const integrated = await this.integrate(cut.batch, stored);
+      if (integrated !== undefined) this.published = this.published.then(() => this.publish(cut.batch, integrated));
+    }
+  }
+
+  /**
+   * Cuts the next batch early if a full one is waiting, and starts its lookup. That is safe
+   * however far the batches before it are: an entry of theirs cannot be in it (a second
+   * submission of an entry in flight shares the first's promise and is never queued), so all
+   * the lookup can miss by running before their writes is what it must not find. Partial batches
+   * are not cut early: they only grow while they wait.
+   */
+  private lookAhead(): void {
+    if (this.lookahead === undefined && this.queue.length >= this.options.maxBatchSize) this.lookahead = this.cut();
+  }
+
+  /** Takes the next batch off the queue and starts looking up which of its entries are stored. */
+  private cut(): Cut {
+    const batch = this.queue.splice(0, this.options.maxBatchSize);
+    for (const p of batch) this.queuedBytes -= p.entryBytes;
+    const stored = this.storage.findIndices(batch.map((p) => p.leafHash));
+    // Awaited only when the batch's turn comes: until then, mark a failure as handled.
+    stored.catch(() => {});
+    return { batch, stored };
+  }
+
+  /** Stage two: everything up to the entries being durable. Rejects the batch if it fails. */
+  private async integrate(batch: Pending[], indices: (number | undefined)[]): Promise<Integrated | undefined> {
     try {
       if (this.needsReload) await this.reload();
-      const indices = await this.storage.findIndices(batch.map((p) => p.leafHash));
       const fresh = batch.filter((_, i) => indices[i] === undefined);
       const firstIndex = fresh.length > 0 ? await this.append(fresh) : this.committed.size;
       return { indices, firstIndex };
@@ -250,7 +298,7 @@ export class Sequencer {
     }
   }
 
-  /** Stage two: a checkpoint over the stored entries, then the answers. */
+  /** Stage three: a checkpoint over the stored entries, then the answers. */
   private async publish(batch: Pending[], { indices, firstIndex }: Integrated): Promise<void> {
     try {
       await this.checkpointCommitted();
@@ -389,12 +437,13 @@ export class Sequencer {
     this.closing = true;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    while (this.running !== undefined || this.queue.length > 0) {
+    while (this.running !== undefined || this.hasWork) {
       this.running ??= this.drain().finally(() => {
         this.running = undefined;
       });
       await this.running;
     }
+    await this.published;
   }
 }
 
