@@ -186,6 +186,66 @@ describe('appending', () => {
   });
 });
 
+describe('appending many at once', () => {
+  it('gives each entry what append would, in order, duplicates and all', async () => {
+    const log = await openLog({ sequencer: { maxBatchSize: 64 } });
+    const old = await log.append(entry(7, 'many'));
+    const entries = Array.from({ length: 300 }, (_, i) => entry(i, 'many'));
+    entries[250] = entry(3, 'many'); // twice in the same call
+    const alone = log.append(entry(299, 'many')); // in flight when the call comes
+    const results = await log.appendMany(entries);
+    expect(results.length).toBe(300);
+    expect(results[7]).toMatchObject({ index: old.index, duplicate: true });
+    expect(results[250]).toBe(results[3]);
+    expect(results[299]).toBe(await alone);
+    const indices = results.map((r) => r.index);
+    expect(new Set(indices).size).toBe(299);
+    for (const [i, r] of results.entries()) {
+      expect(Buffer.from(r.leafHash).equals(Buffer.from(hashLeaf(entries[i]!)))).toBe(true);
+      expect(r.treeSize).toBeGreaterThan(r.index);
+      expect(Buffer.from(await log.entry(r.index)).equals(Buffer.from(entries[i]!))).toBe(true);
+    }
+    expect(log.size).toBe(299); // 300 entries, one of them twice
+    expect(await log.appendMany([])).toEqual([]);
+    const again = await log.appendMany(entries.slice(0, 10));
+    expect(again.map((r) => r.index)).toEqual(results.slice(0, 10).map((r) => r.index));
+    expect(again.every((r) => r.duplicate)).toBe(true);
+    await log.audit();
+  });
+
+  it('queues all or none, and refuses what the queue could never hold', async () => {
+    const log = await openLog({ sequencer: { maxQueueEntries: 50, maxBatchSize: 20, maxEntryBytes: 100 } });
+    await expectCode(log.appendMany([entry(1), new Uint8Array(101)]), 'ENTRY_TOO_LARGE');
+    await expectCode(log.appendMany([entry(1), 'text' as unknown as Uint8Array]), 'INVALID_ARGUMENT');
+    await expectCode(log.appendMany('text' as unknown as Uint8Array[]), 'INVALID_ARGUMENT');
+    await expectCode(log.appendMany(Array.from({ length: 51 }, (_, i) => entry(i))), 'INVALID_ARGUMENT');
+    expect(log.queueDepth).toBe(0);
+    const first = log.appendMany(Array.from({ length: 40 }, (_, i) => entry(i, 'a')));
+    const refused = await log.appendMany(Array.from({ length: 20 }, (_, i) => entry(i, 'b'))).catch((err) => err);
+    expect(refused).toMatchObject({ code: 'QUEUE_FULL', retryable: true });
+    expect((await first).length).toBe(40);
+    expect(log.size).toBe(40);
+    expect(await log.indexOf(hashLeaf(entry(0, 'b')))).toBeUndefined();
+    await log.close();
+    await expectCode(log.appendMany([entry(1)]), 'LOG_CLOSED');
+  });
+
+  it('rejects with the failure of a batch, and a second call finds what was stored', async () => {
+    const storage = new FaultyStorage(await LevelDbStorage.open(join(root, `many-${counter++}`)));
+    const log = await openLog({ storage, sequencer: { maxBatchSize: 10 } });
+    await log.append(entry(0));
+    storage.failNextLookup = true;
+    const entries = Array.from({ length: 30 }, (_, i) => entry(i + 1));
+    await expectCode(log.appendMany(entries), 'STORAGE_FAILURE');
+    // Let the other two batches finish.
+    await log.append(entry(1000));
+    const results = await log.appendMany(entries);
+    expect(results.filter((r) => r.duplicate).length).toBe(20);
+    expect(log.size).toBe(32);
+    await log.audit();
+  });
+});
+
 describe('reading', () => {
   it('refuses indices and sizes beyond the log with typed errors', async () => {
     const log = await openLog();

@@ -2,7 +2,8 @@ import { bytesEqual } from '../util/index.js';
 import type { CheckpointSigner, SignedTreeHead } from './checkpoint.js';
 import { EntrySlabs, leafHashOfRecord } from './entry-slabs.js';
 import { LogError } from './errors.js';
-import { InFlight, type InFlightItem } from './in-flight.js';
+import { InFlight } from './in-flight.js';
+import { Deferred, Group, Pending, type Waiter } from './pending.js';
 import { decodeStoredTile, TreeReader } from './reader.js';
 import type { LogStorage, TreeState } from './storage/index.js';
 import { TileCache } from './tile-cache.js';
@@ -52,29 +53,6 @@ interface Integrated {
   readonly indices: readonly (number | undefined)[];
   /** The index of the first fresh entry; the fresh ones follow in batch order. */
   readonly firstIndex: number;
-}
-
-/** An accepted entry until it is answered. */
-class Pending implements InFlightItem<Pending> {
-  nextInBucket: Pending | undefined = undefined;
-  readonly promise: Promise<AppendResult>;
-  resolve!: (result: AppendResult) => void;
-  reject!: (err: unknown) => void;
-
-  constructor(
-    /** 0x00 ‖ entry, in a shared slab (see EntrySlabs). */
-    readonly record: Uint8Array,
-    readonly leafHash: Uint8Array,
-  ) {
-    this.promise = new Promise<AppendResult>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
-  get entryBytes(): number {
-    return this.record.length - 1;
-  }
 }
 
 /** A batch cut from the queue, and the lookup of which of its entries are already stored. */
@@ -182,26 +160,81 @@ export class Sequencer {
    * LogError here, before anything is queued.
    */
   submit(entry: Uint8Array): Submission {
-    if (this.closing) throw new LogError('LOG_CLOSED', 'the log is closing', { retryable: true });
-    if (!(entry instanceof Uint8Array)) throw new LogError('INVALID_ARGUMENT', 'an entry is a byte array');
-    if (entry.length > this.options.maxEntryBytes) {
-      throw new LogError('ENTRY_TOO_LARGE', `entry of ${entry.length} bytes exceeds the limit of ${this.options.maxEntryBytes}`);
-    }
+    this.checkOpen();
+    this.checkEntry(entry);
     // Copy first: the caller may reuse its buffer, and the stored bytes must be the hashed bytes.
     const record = this.slabs.copy(entry);
     const leafHash = leafHashOfRecord(record);
     const inFlight = this.pending.get(leafHash);
-    if (inFlight !== undefined) return { leafHash, result: inFlight.promise };
-    if (this.queue.length >= this.options.maxQueueEntries || this.queuedBytes + entry.length > this.options.maxQueueBytes) {
+    if (inFlight === undefined) this.checkRoom(1, entry.length);
+    const deferred = new Deferred();
+    if (inFlight !== undefined) {
+      inFlight.join(deferred);
+    } else {
+      this.enqueue(record, leafHash, deferred);
+      this.wake();
+    }
+    return { leafHash, result: deferred.promise };
+  }
+
+  /**
+   * Queues many entries at once, each as {@link submit} would, with one promise of all their
+   * places in the log, in order: it rejects with the first failure, and entries of batches that
+   * did not fail may then be in the log (submitting again finds them). All are queued or none:
+   * an entry refused outright, or too little room in the queue for all, throws here.
+   */
+  submitMany(entries: readonly Uint8Array[]): Promise<AppendResult[]> {
+    this.checkOpen();
+    if (!Array.isArray(entries)) throw new LogError('INVALID_ARGUMENT', 'entries are an array of byte arrays');
+    let bytes = 0;
+    for (const entry of entries) {
+      this.checkEntry(entry);
+      bytes += entry.length;
+    }
+    if (entries.length > this.options.maxQueueEntries || bytes > this.options.maxQueueBytes) {
+      throw new LogError('INVALID_ARGUMENT', `${entries.length} entries of ${bytes} bytes exceed what the queue can ever hold: submit fewer at a time`);
+    }
+    this.checkRoom(entries.length, bytes);
+    const group = new Group(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const record = this.slabs.copy(entries[i]!);
+      const leafHash = leafHashOfRecord(record);
+      const inFlight = this.pending.get(leafHash);
+      if (inFlight !== undefined) inFlight.join(group.slot(i));
+      else this.enqueue(record, leafHash, group.slot(i));
+    }
+    if (entries.length > 0) this.wake();
+    return group.promise;
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw new LogError('LOG_CLOSED', 'the log is closing', { retryable: true });
+  }
+
+  private checkEntry(entry: Uint8Array): void {
+    if (!(entry instanceof Uint8Array)) throw new LogError('INVALID_ARGUMENT', 'an entry is a byte array');
+    if (entry.length > this.options.maxEntryBytes) {
+      throw new LogError('ENTRY_TOO_LARGE', `entry of ${entry.length} bytes exceeds the limit of ${this.options.maxEntryBytes}`);
+    }
+  }
+
+  private checkRoom(entries: number, bytes: number): void {
+    if (this.queue.length + entries > this.options.maxQueueEntries || this.queuedBytes + bytes > this.options.maxQueueBytes) {
       throw new LogError('QUEUE_FULL', `the sequencer queue is full (${this.queue.length} entries waiting)`, { retryable: true });
     }
-    const pending = new Pending(record, leafHash);
+  }
+
+  private enqueue(record: Uint8Array, leafHash: Uint8Array, waiter: Waiter): void {
+    const pending = new Pending(record, leafHash, waiter);
     this.pending.add(pending);
     this.queue.push(pending);
-    this.queuedBytes += entry.length;
+    this.queuedBytes += pending.entryBytes;
+  }
+
+  /** Starts integrating if idle; otherwise cuts the next batch early if it is full. */
+  private wake(): void {
     if (this.running === undefined) this.schedule();
     else this.lookAhead();
-    return { leafHash, result: pending.promise };
   }
 
   /** Whether an entry with this leaf hash is queued or being integrated. */
@@ -335,7 +368,7 @@ export class Sequencer {
     try {
       await this.storage.writeIntegration({
         previousSize,
-        entries: fresh.map((p) => p.record.subarray(1)),
+        entries: fresh.map((p) => p.entry),
         leafHashes: fresh.map((p) => p.leafHash),
         tiles: tiles.map((tile) => ({ id: tile.id, bytes: tile.encode() })),
         treeState,
