@@ -313,11 +313,20 @@ class FaultyStorage implements LogStorage {
   failNextIntegration = false;
   failNextCheckpoint = false;
   failNextLookup = false;
+  /** Throws at the call instead of rejecting, as a driver not written as an async function might. */
+  throwNextLookup = false;
   constructor(private readonly inner: LevelDbStorage) {}
   readTreeState = () => this.inner.readTreeState();
   readTiles = (ids: Parameters<LogStorage['readTiles']>[0]) => this.inner.readTiles(ids);
   readEntries = (first: number, count: number) => this.inner.readEntries(first, count);
-  async findIndices(hashes: readonly Uint8Array[]) {
+  findIndices(hashes: readonly Uint8Array[]) {
+    if (this.throwNextLookup) {
+      this.throwNextLookup = false;
+      throw new LogError('STORAGE_FAILURE', 'injected lookup failure, thrown', { retryable: true });
+    }
+    return this.lookUp(hashes);
+  }
+  private async lookUp(hashes: readonly Uint8Array[]) {
     if (this.failNextLookup) {
       this.failNextLookup = false;
       throw new LogError('STORAGE_FAILURE', 'injected lookup failure', { retryable: true });
@@ -358,11 +367,11 @@ describe('failures', () => {
     await log.audit();
   });
 
-  it('a failed duplicate lookup refuses only its own batch', async () => {
+  it.each(['failNextLookup', 'throwNextLookup'] as const)('a failed duplicate lookup refuses only its own batch (%s)', async (fault) => {
     const storage = new FaultyStorage(await LevelDbStorage.open(join(root, `faulty-${counter++}`)));
     const log = await openLog({ storage, sequencer: { maxBatchSize: 10 } });
     await log.append(entry(0));
-    storage.failNextLookup = true;
+    storage[fault] = true;
     const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => log.append(entry(i + 1))));
     const refused = outcomes.filter((o) => o.status === 'rejected');
     expect(refused.length).toBe(10);

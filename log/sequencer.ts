@@ -300,7 +300,7 @@ export class Sequencer {
   /**
    * Cuts the next batch early if a full one is waiting, and starts its lookup. That is safe
    * however far the batches before it are: an entry of theirs cannot be in it (a second
-   * submission of an entry in flight shares the first's promise and is never queued), so all
+   * submission of an entry in flight joins the first and is never queued), so all
    * the lookup can miss by running before their writes is what it must not find. Partial batches
    * are not cut early: they only grow while they wait.
    */
@@ -312,7 +312,13 @@ export class Sequencer {
   private cut(): Cut {
     const batch = this.queue.splice(0, this.options.maxBatchSize);
     for (const p of batch) this.queuedBytes -= p.entryBytes;
-    const stored = this.storage.findIndices(batch.map((p) => p.leafHash));
+    let stored: Promise<(number | undefined)[]>;
+    try {
+      stored = this.storage.findIndices(batch.map((p) => p.leafHash));
+    } catch (err) {
+      // A driver that throws instead of rejecting: the batch must still fail in its turn.
+      stored = Promise.reject(err);
+    }
     // Awaited only when the batch's turn comes: until then, mark a failure as handled.
     stored.catch(() => {});
     return { batch, stored };
