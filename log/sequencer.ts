@@ -91,6 +91,11 @@ export class Sequencer {
   private lookahead: Cut | undefined;
   /** Publishing of the integrated batches, one after the other in batch order; never rejects. */
   private published: Promise<void> = Promise.resolve();
+  /**
+   * Settles once the last batch chained for publishing has queued its checkpoint write, or is
+   * done, or a turn of the event loop has passed: what the next integration write waits for.
+   */
+  private checkpointQueued: Promise<unknown> = Promise.resolve();
   private closing = false;
   /** Set after a failed write: the in-memory edge may be ahead of storage, so reload it first. */
   private needsReload = false;
@@ -287,14 +292,29 @@ export class Sequencer {
         this.fail(cut.batch, err);
         continue;
       }
-      // Let the batch before reach its checkpoint write first: with a signer that does no I/O
-      // it gets there within this turn, and storage then writes it ahead of this batch, instead
-      // of making those submitters wait for a whole integration write. A slow signer is not
-      // waited for.
-      await new Promise(setImmediate);
+      // Let the batch before reach its checkpoint write first: storage writes one batch at a
+      // time, and its submitters should not wait for a whole integration write behind theirs.
+      await this.checkpointQueued;
       const integrated = await this.integrate(cut.batch, stored);
-      if (integrated !== undefined) this.published = this.published.then(() => this.publish(cut.batch, integrated));
+      if (integrated !== undefined) this.chainPublish(cut.batch, integrated);
     }
+    // Wait for the last checkpoint before letting a new drain start: what arrives meanwhile
+    // forms one batch instead of many small ones, each with two fsyncs and a signature.
+    await this.published;
+  }
+
+  /**
+   * Publishes a batch after the ones before it. A signer that does no I/O gets the checkpoint
+   * write queued within a few microtasks; a slow one (an HSM, a remote KMS) is waited for by the
+   * next integration for at most one turn of the event loop, so signing still overlaps it.
+   */
+  private chainPublish(batch: Pending[], integrated: Integrated): void {
+    let queued!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      queued = resolve;
+    });
+    this.published = this.published.then(() => this.publish(batch, integrated, queued)).then(queued);
+    this.checkpointQueued = Promise.race([reached, new Promise(setImmediate)]);
   }
 
   /**
@@ -338,9 +358,9 @@ export class Sequencer {
   }
 
   /** Stage three: a checkpoint over the stored entries, then the answers. */
-  private async publish(batch: Pending[], { indices, firstIndex }: Integrated): Promise<void> {
+  private async publish(batch: Pending[], { indices, firstIndex }: Integrated, writeQueued: () => void): Promise<void> {
     try {
-      await this.checkpointCommitted();
+      await this.checkpointCommitted(writeQueued);
       const treeSize = this.latest!.size;
       let next = firstIndex;
       batch.forEach((p, i) => {
@@ -389,7 +409,7 @@ export class Sequencer {
   }
 
   /** Signs a checkpoint for the committed tree if the last one is behind it. */
-  private async checkpointCommitted(): Promise<void> {
+  private async checkpointCommitted(writeQueued?: () => void): Promise<void> {
     // What is durable now: the next batch may commit more while this signs, and is covered later.
     const { size, rootHash } = this.committed;
     const last = this.latest;
@@ -411,7 +431,9 @@ export class Sequencer {
       });
     }
     const head: SignedTreeHead = { size, rootHash, timestamp, signature };
-    await this.storage.writeCheckpoint(head);
+    const written = this.storage.writeCheckpoint(head);
+    writeQueued?.();
+    await written;
     this.latest = head;
     for (const listener of this.checkpointListeners) {
       // A follower's failure is its own: it must never fail the batch whose entries are durable.
