@@ -49,6 +49,20 @@ async function appendRate(log: MerkleLog, count: number, batch: number, tag: num
   return rateAsync((i) => log.append(entry(tag, i)), count, Math.max(2, 2 * batch));
 }
 
+/**
+ * The same through `appendMany`: callers of `batch` entries each, two calls in flight, so the
+ * same entries are in flight as in {@link appendRate}; entries per second.
+ */
+async function appendManyRate(log: MerkleLog, count: number, batch: number, tag: number): Promise<number> {
+  const calls = Math.ceil(count / batch);
+  const perCall = await rateAsync(
+    (call) => log.appendMany(Array.from({ length: Math.min(batch, count - call * batch) }, (_, j) => entry(tag, call * batch + j))),
+    calls,
+    2,
+  );
+  return (perCall * count) / calls;
+}
+
 interface Memory {
   readonly size: number;
   readonly peakRss: number;
@@ -87,8 +101,9 @@ export async function benchLog(options: LogBenchOptions): Promise<Figure[]> {
     // The large log: building it is the batch-1024 measurement; then proofs on it, warm.
     const log = await openLog(join(root, 'large'), 1024);
     const perSecond = await appendRate(log, options.entries, 1024, 2);
-    figures.push({ name: 'appends, batch 1024', value: perSecond, unit: 'ops/s', ratio: ceiling(perSecond), note: `${options.entries} entries of ${ENTRY_BYTES} B, the log growing from 0` });
+    figures.push({ name: 'appends, batch 1024', value: perSecond, unit: 'ops/s', ratio: ceiling(perSecond), note: `${options.entries} entries of ${ENTRY_BYTES} B, one append() each, the log growing from 0` });
     say(`appends at batch 1024: ${perSecond.toFixed(0)}/s`);
+    const manyAt = figures.length; // the appendMany figure goes beside this one
     const rss = rssBytes();
     figures.push({ name: `RSS after ${options.entries} appends`, value: rss, unit: 'bytes', note: 'this process, after a GC; it also built the two smaller logs before' });
 
@@ -102,6 +117,20 @@ export async function benchLog(options: LogBenchOptions): Promise<Figure[]> {
     figures.push({ name: `consistency proofs, log of ${size}`, value: consistency, unit: 'ops/s', ratio: ceiling(consistency), note: 'random old size to the current one, 64 in flight' });
     say(`consistency proofs: ${consistency.toFixed(0)}/s`);
     await log.close();
+
+    // The batch API on a log of its own, growing from 0 like the large one.
+    const manyLog = await openLog(join(root, 'large-many'), 1024);
+    const many = await appendManyRate(manyLog, options.entries, 1024, 3);
+    await manyLog.close();
+    rmSync(join(root, 'large-many'), { recursive: true, force: true });
+    figures.splice(manyAt, 0, {
+      name: 'appends via appendMany, batch 1024',
+      value: many,
+      unit: 'ops/s',
+      ratio: ceiling(many),
+      note: `${options.entries} entries of ${ENTRY_BYTES} B in calls of 1024, two in flight, the log growing from 0: the batch API, not the per-entry append above`,
+    });
+    say(`appends via appendMany at batch 1024: ${many.toFixed(0)}/s`);
 
     // Each probe appends 50k entries, so the sizes reported are what each log had by then.
     const work = 'fresh process: open, 50k appends, 100k inclusion and 20k consistency proofs';

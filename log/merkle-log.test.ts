@@ -119,6 +119,21 @@ describe('appending', () => {
     expect(log.size).toBe(2);
   });
 
+  it('finds duplicates in batches looked up before the batches ahead of them are written', async () => {
+    const log = await openLog({ sequencer: { maxBatchSize: 10 } });
+    const stored = await Promise.all(Array.from({ length: 10 }, (_, i) => log.append(entry(i, 'old'))));
+    // Four full batches at once: while the first is written, the next is already looked up.
+    const burst = Array.from({ length: 40 }, (_, i) => entry(i, 'new'));
+    burst[25] = entry(3, 'old'); // stored long ago
+    burst[37] = entry(4, 'new'); // in the first batch of the burst, still in flight
+    const results = await Promise.all(burst.map((e) => log.append(e)));
+    expect(results[25]).toMatchObject({ index: stored[3]!.index, duplicate: true });
+    expect(results[37]).toBe(results[4]);
+    expect(results.filter((r) => !r.duplicate).length).toBe(39);
+    expect(log.size).toBe(48);
+    await log.audit();
+  });
+
   it('copies the entry, so a caller reusing its buffer cannot corrupt the log', async () => {
     const log = await openLog();
     const buffer = new Uint8Array(Buffer.from('original'));
@@ -171,6 +186,66 @@ describe('appending', () => {
   });
 });
 
+describe('appending many at once', () => {
+  it('gives each entry what append would, in order, duplicates and all', async () => {
+    const log = await openLog({ sequencer: { maxBatchSize: 64 } });
+    const old = await log.append(entry(7, 'many'));
+    const entries = Array.from({ length: 300 }, (_, i) => entry(i, 'many'));
+    entries[250] = entry(3, 'many'); // twice in the same call
+    const alone = log.append(entry(299, 'many')); // in flight when the call comes
+    const results = await log.appendMany(entries);
+    expect(results.length).toBe(300);
+    expect(results[7]).toMatchObject({ index: old.index, duplicate: true });
+    expect(results[250]).toBe(results[3]);
+    expect(results[299]).toBe(await alone);
+    const indices = results.map((r) => r.index);
+    expect(new Set(indices).size).toBe(299);
+    for (const [i, r] of results.entries()) {
+      expect(Buffer.from(r.leafHash).equals(Buffer.from(hashLeaf(entries[i]!)))).toBe(true);
+      expect(r.treeSize).toBeGreaterThan(r.index);
+      expect(Buffer.from(await log.entry(r.index)).equals(Buffer.from(entries[i]!))).toBe(true);
+    }
+    expect(log.size).toBe(299); // 300 entries, one of them twice
+    expect(await log.appendMany([])).toEqual([]);
+    const again = await log.appendMany(entries.slice(0, 10));
+    expect(again.map((r) => r.index)).toEqual(results.slice(0, 10).map((r) => r.index));
+    expect(again.every((r) => r.duplicate)).toBe(true);
+    await log.audit();
+  });
+
+  it('queues all or none, and refuses what the queue could never hold', async () => {
+    const log = await openLog({ sequencer: { maxQueueEntries: 50, maxBatchSize: 20, maxEntryBytes: 100 } });
+    await expectCode(log.appendMany([entry(1), new Uint8Array(101)]), 'ENTRY_TOO_LARGE');
+    await expectCode(log.appendMany([entry(1), 'text' as unknown as Uint8Array]), 'INVALID_ARGUMENT');
+    await expectCode(log.appendMany('text' as unknown as Uint8Array[]), 'INVALID_ARGUMENT');
+    await expectCode(log.appendMany(Array.from({ length: 51 }, (_, i) => entry(i))), 'INVALID_ARGUMENT');
+    expect(log.queueDepth).toBe(0);
+    const first = log.appendMany(Array.from({ length: 40 }, (_, i) => entry(i, 'a')));
+    const refused = await log.appendMany(Array.from({ length: 20 }, (_, i) => entry(i, 'b'))).catch((err) => err);
+    expect(refused).toMatchObject({ code: 'QUEUE_FULL', retryable: true });
+    expect((await first).length).toBe(40);
+    expect(log.size).toBe(40);
+    expect(await log.indexOf(hashLeaf(entry(0, 'b')))).toBeUndefined();
+    await log.close();
+    await expectCode(log.appendMany([entry(1)]), 'LOG_CLOSED');
+  });
+
+  it('rejects with the failure of a batch, and a second call finds what was stored', async () => {
+    const storage = new FaultyStorage(await LevelDbStorage.open(join(root, `many-${counter++}`)));
+    const log = await openLog({ storage, sequencer: { maxBatchSize: 10 } });
+    await log.append(entry(0));
+    storage.failNextLookup = true;
+    const entries = Array.from({ length: 30 }, (_, i) => entry(i + 1));
+    await expectCode(log.appendMany(entries), 'STORAGE_FAILURE');
+    // Let the other two batches finish.
+    await log.append(entry(1000));
+    const results = await log.appendMany(entries);
+    expect(results.filter((r) => r.duplicate).length).toBe(20);
+    expect(log.size).toBe(32);
+    await log.audit();
+  });
+});
+
 describe('reading', () => {
   it('refuses indices and sizes beyond the log with typed errors', async () => {
     const log = await openLog();
@@ -210,6 +285,20 @@ describe('reading', () => {
     await log.audit();
   });
 
+  it('reopens a database written with another write buffer, and refuses LevelDB sizes it cannot honour', async () => {
+    const dir = join(root, `buffer-${counter++}`);
+    // A 64 KiB buffer flushes tables every few dozen entries: the data lives in tables, not the log.
+    let log = await openLog({ dir, storage: await LevelDbStorage.open(dir, { writeBufferBytes: 64 * 1024 }) });
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => log.append(entry(i, 'x'.repeat(250)))));
+    await log.close();
+    log = await openLog({ dir });
+    expect(log.size).toBe(2000);
+    await log.audit();
+    for (const options of [{ writeBufferBytes: 1024 }, { writeBufferBytes: 2 ** 31 }, { blockCacheBytes: -1 }, { blockCacheBytes: 1.5 }]) {
+      await expectCode(LevelDbStorage.open(join(root, `bad-${counter++}`), options), 'INVALID_ARGUMENT');
+    }
+  });
+
   it('finishes accepted work on close and refuses new work after', async () => {
     const log = await openLog();
     const pending = Array.from({ length: 100 }, (_, i) => log.append(entry(i)));
@@ -223,11 +312,27 @@ describe('reading', () => {
 class FaultyStorage implements LogStorage {
   failNextIntegration = false;
   failNextCheckpoint = false;
+  failNextLookup = false;
+  /** Throws at the call instead of rejecting, as a driver not written as an async function might. */
+  throwNextLookup = false;
   constructor(private readonly inner: LevelDbStorage) {}
   readTreeState = () => this.inner.readTreeState();
   readTiles = (ids: Parameters<LogStorage['readTiles']>[0]) => this.inner.readTiles(ids);
   readEntries = (first: number, count: number) => this.inner.readEntries(first, count);
-  findIndices = (hashes: readonly Uint8Array[]) => this.inner.findIndices(hashes);
+  findIndices(hashes: readonly Uint8Array[]) {
+    if (this.throwNextLookup) {
+      this.throwNextLookup = false;
+      throw new LogError('STORAGE_FAILURE', 'injected lookup failure, thrown', { retryable: true });
+    }
+    return this.lookUp(hashes);
+  }
+  private async lookUp(hashes: readonly Uint8Array[]) {
+    if (this.failNextLookup) {
+      this.failNextLookup = false;
+      throw new LogError('STORAGE_FAILURE', 'injected lookup failure', { retryable: true });
+    }
+    return this.inner.findIndices(hashes);
+  }
   latestCheckpoint = () => this.inner.latestCheckpoint();
   readCheckpoint = (size: number) => this.inner.readCheckpoint(size);
   readCheckpoints = (from: number, limit: number) => this.inner.readCheckpoints(from, limit);
@@ -259,6 +364,22 @@ describe('failures', () => {
     expect(log.size).toBe(1);
     const r = await log.append(entry(2));
     expect(r).toMatchObject({ index: 1, treeSize: 2, duplicate: false });
+    await log.audit();
+  });
+
+  it.each(['failNextLookup', 'throwNextLookup'] as const)('a failed duplicate lookup refuses only its own batch (%s)', async (fault) => {
+    const storage = new FaultyStorage(await LevelDbStorage.open(join(root, `faulty-${counter++}`)));
+    const log = await openLog({ storage, sequencer: { maxBatchSize: 10 } });
+    await log.append(entry(0));
+    storage[fault] = true;
+    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => log.append(entry(i + 1))));
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(refused.length).toBe(10);
+    for (const r of refused) expect(r).toMatchObject({ reason: { code: 'STORAGE_FAILURE', retryable: true } });
+    expect(log.size).toBe(21);
+    const again = await Promise.all(Array.from({ length: 30 }, (_, i) => log.append(entry(i + 1))));
+    expect(again.filter((r) => !r.duplicate).length).toBe(10);
+    expect(log.size).toBe(31);
     await log.audit();
   });
 

@@ -1,17 +1,14 @@
 import { bytesEqual } from '../util/index.js';
 import type { CheckpointSigner, SignedTreeHead } from './checkpoint.js';
+import { EntrySlabs, leafHashOfRecord } from './entry-slabs.js';
 import { LogError } from './errors.js';
+import { InFlight } from './in-flight.js';
+import { Deferred, Group, Pending, type Waiter } from './pending.js';
 import { decodeStoredTile, TreeReader } from './reader.js';
 import type { LogStorage, TreeState } from './storage/index.js';
 import { TileCache } from './tile-cache.js';
 import { RightEdge, rightEdge, type Tile, type TileId } from './tiles/index.js';
-import {
-  consistencyProofPlan,
-  EMPTY_ROOT,
-  hashLeaf,
-  ProofError,
-  verifyConsistency,
-} from './tree/index.js';
+import { consistencyProofPlan, EMPTY_ROOT, ProofError, verifyConsistency } from './tree/index.js';
 
 export interface SequencerOptions {
   /** Most entries integrated under one checkpoint (default 1024). */
@@ -58,13 +55,10 @@ interface Integrated {
   readonly firstIndex: number;
 }
 
-interface Pending {
-  readonly entry: Uint8Array;
-  readonly leafHash: Uint8Array;
-  readonly key: string;
-  readonly promise: Promise<AppendResult>;
-  resolve(result: AppendResult): void;
-  reject(err: unknown): void;
+/** A batch cut from the queue, and the lookup of which of its entries are already stored. */
+interface Cut {
+  readonly batch: Pending[];
+  readonly stored: Promise<(number | undefined)[]>;
 }
 
 /** C2SP entry bundles prefix each entry with a uint16 length: no entry can be longer. */
@@ -86,11 +80,22 @@ const DEFAULTS = {
  */
 export class Sequencer {
   private readonly options: Required<SequencerOptions>;
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new InFlight<Pending>();
+  private readonly slabs = new EntrySlabs();
   private queue: Pending[] = [];
   private queuedBytes = 0;
   private cancelTimer: (() => void) | undefined;
+  /** The loop that looks up and integrates batches, while there are any. */
   private running: Promise<void> | undefined;
+  /** The next batch, cut early so that its lookup overlaps integrating the one before. */
+  private lookahead: Cut | undefined;
+  /** Publishing of the integrated batches, one after the other in batch order; never rejects. */
+  private published: Promise<void> = Promise.resolve();
+  /**
+   * Settles once the last batch chained for publishing has queued its checkpoint write, or is
+   * done, or a turn of the event loop has passed: what the next integration write waits for.
+   */
+  private checkpointQueued: Promise<unknown> = Promise.resolve();
   private closing = false;
   /** Set after a failed write: the in-memory edge may be ahead of storage, so reload it first. */
   private needsReload = false;
@@ -160,37 +165,86 @@ export class Sequencer {
    * LogError here, before anything is queued.
    */
   submit(entry: Uint8Array): Submission {
+    this.checkOpen();
+    this.checkEntry(entry);
+    // Copy first: the caller may reuse its buffer, and the stored bytes must be the hashed bytes.
+    const record = this.slabs.copy(entry);
+    const leafHash = leafHashOfRecord(record);
+    const inFlight = this.pending.get(leafHash);
+    if (inFlight === undefined) this.checkRoom(1, entry.length);
+    const deferred = new Deferred();
+    if (inFlight !== undefined) {
+      inFlight.join(deferred);
+    } else {
+      this.enqueue(record, leafHash, deferred);
+      this.wake();
+    }
+    return { leafHash, result: deferred.promise };
+  }
+
+  /**
+   * Queues many entries at once, each as {@link submit} would, with one promise of all their
+   * places in the log, in order: it rejects with the first failure, and entries of batches that
+   * did not fail may then be in the log (submitting again finds them). All are queued or none:
+   * an entry refused outright, or too little room in the queue for all, throws here.
+   */
+  submitMany(entries: readonly Uint8Array[]): Promise<AppendResult[]> {
+    this.checkOpen();
+    if (!Array.isArray(entries)) throw new LogError('INVALID_ARGUMENT', 'entries are an array of byte arrays');
+    let bytes = 0;
+    for (const entry of entries) {
+      this.checkEntry(entry);
+      bytes += entry.length;
+    }
+    if (entries.length > this.options.maxQueueEntries || bytes > this.options.maxQueueBytes) {
+      throw new LogError('INVALID_ARGUMENT', `${entries.length} entries of ${bytes} bytes exceed what the queue can ever hold: submit fewer at a time`);
+    }
+    this.checkRoom(entries.length, bytes);
+    const group = new Group(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const record = this.slabs.copy(entries[i]!);
+      const leafHash = leafHashOfRecord(record);
+      const inFlight = this.pending.get(leafHash);
+      if (inFlight !== undefined) inFlight.join(group.slot(i));
+      else this.enqueue(record, leafHash, group.slot(i));
+    }
+    if (entries.length > 0) this.wake();
+    return group.promise;
+  }
+
+  private checkOpen(): void {
     if (this.closing) throw new LogError('LOG_CLOSED', 'the log is closing', { retryable: true });
+  }
+
+  private checkEntry(entry: Uint8Array): void {
     if (!(entry instanceof Uint8Array)) throw new LogError('INVALID_ARGUMENT', 'an entry is a byte array');
     if (entry.length > this.options.maxEntryBytes) {
       throw new LogError('ENTRY_TOO_LARGE', `entry of ${entry.length} bytes exceeds the limit of ${this.options.maxEntryBytes}`);
     }
-    // Copy first: the caller may reuse its buffer, and the stored bytes must be the hashed bytes.
-    const copy = entry.slice();
-    const leafHash = hashLeaf(copy);
-    const key = Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1');
-    const inFlight = this.pending.get(key);
-    if (inFlight !== undefined) return { leafHash, result: inFlight.promise };
-    if (this.queue.length >= this.options.maxQueueEntries || this.queuedBytes + copy.length > this.options.maxQueueBytes) {
+  }
+
+  private checkRoom(entries: number, bytes: number): void {
+    if (this.queue.length + entries > this.options.maxQueueEntries || this.queuedBytes + bytes > this.options.maxQueueBytes) {
       throw new LogError('QUEUE_FULL', `the sequencer queue is full (${this.queue.length} entries waiting)`, { retryable: true });
     }
-    let resolve!: (r: AppendResult) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<AppendResult>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const pending: Pending = { entry: copy, leafHash, key, promise, resolve, reject };
-    this.pending.set(key, pending);
+  }
+
+  private enqueue(record: Uint8Array, leafHash: Uint8Array, waiter: Waiter): void {
+    const pending = new Pending(record, leafHash, waiter);
+    this.pending.add(pending);
     this.queue.push(pending);
-    this.queuedBytes += copy.length;
-    this.schedule();
-    return { leafHash, result: promise };
+    this.queuedBytes += pending.entryBytes;
+  }
+
+  /** Starts integrating if idle; otherwise cuts the next batch early if it is full. */
+  private wake(): void {
+    if (this.running === undefined) this.schedule();
+    else this.lookAhead();
   }
 
   /** Whether an entry with this leaf hash is queued or being integrated. */
   isPending(leafHash: Uint8Array): boolean {
-    return this.pending.has(Buffer.from(leafHash.buffer, leafHash.byteOffset, leafHash.byteLength).toString('latin1'));
+    return this.pending.get(leafHash) !== undefined;
   }
 
   private schedule(): void {
@@ -199,7 +253,7 @@ export class Sequencer {
       this.cancelTimer = undefined;
       this.running = this.drain().finally(() => {
         this.running = undefined;
-        if (this.queue.length > 0 && !this.closing) this.schedule();
+        if (this.hasWork && !this.closing) this.schedule();
       });
     };
     const delay = this.queue.length >= this.options.maxBatchSize ? 0 : this.options.maxBatchDelayMs;
@@ -214,29 +268,86 @@ export class Sequencer {
     }
   }
 
-  /**
-   * Integrates batches until the queue is empty; what arrives meanwhile forms the next batch.
-   * Two stages, each in batch order: integrating a batch (look up duplicates, append, one durable
-   * write) overlaps with publishing the one before it (sign a checkpoint, store it, answer the
-   * submitters). Publishing signs whatever is durable by then, so under load one checkpoint can
-   * cover two batches.
-   */
-  private async drain(): Promise<void> {
-    let published: Promise<void> = Promise.resolve();
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatchSize);
-      for (const p of batch) this.queuedBytes -= p.entry.length;
-      const integrated = await this.integrate(batch);
-      if (integrated !== undefined) published = published.then(() => this.publish(batch, integrated));
-    }
-    await published;
+  private get hasWork(): boolean {
+    return this.queue.length > 0 || this.lookahead !== undefined;
   }
 
-  /** Stage one: everything up to the entries being durable. Rejects the batch if it fails. */
-  private async integrate(batch: Pending[]): Promise<Integrated | undefined> {
+  /**
+   * Integrates batches until none is waiting; what arrives meanwhile forms the next batch. Three
+   * stages, each in batch order: look up which entries of a batch are already stored, integrate
+   * it (append, one durable write), publish it (sign a checkpoint, store it, answer the
+   * submitters). They overlap: while a batch is integrated, the next full batch is looked up and
+   * the one before is published. Publishing signs whatever is durable by then, so under load one
+   * checkpoint can cover two batches.
+   */
+  private async drain(): Promise<void> {
+    while (this.hasWork) {
+      const cut = this.lookahead ?? this.cut();
+      this.lookahead = undefined;
+      this.lookAhead();
+      let stored: (number | undefined)[];
+      try {
+        stored = await cut.stored;
+      } catch (err) {
+        this.fail(cut.batch, err);
+        continue;
+      }
+      // Let the batch before reach its checkpoint write first: storage writes one batch at a
+      // time, and its submitters should not wait for a whole integration write behind theirs.
+      await this.checkpointQueued;
+      const integrated = await this.integrate(cut.batch, stored);
+      if (integrated !== undefined) this.chainPublish(cut.batch, integrated);
+    }
+    // Wait for the last checkpoint before letting a new drain start: what arrives meanwhile
+    // forms one batch instead of many small ones, each with two fsyncs and a signature.
+    await this.published;
+  }
+
+  /**
+   * Publishes a batch after the ones before it. A signer that does no I/O gets the checkpoint
+   * write queued within a few microtasks; a slow one (an HSM, a remote KMS) is waited for by the
+   * next integration for at most one turn of the event loop, so signing still overlaps it.
+   */
+  private chainPublish(batch: Pending[], integrated: Integrated): void {
+    let queued!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      queued = resolve;
+    });
+    this.published = this.published.then(() => this.publish(batch, integrated, queued)).then(queued);
+    this.checkpointQueued = Promise.race([reached, new Promise(setImmediate)]);
+  }
+
+  /**
+   * Cuts the next batch early if a full one is waiting, and starts its lookup. That is safe
+   * however far the batches before it are: an entry of theirs cannot be in it (a second
+   * submission of an entry in flight joins the first and is never queued), so all
+   * the lookup can miss by running before their writes is what it must not find. Partial batches
+   * are not cut early: they only grow while they wait.
+   */
+  private lookAhead(): void {
+    if (this.lookahead === undefined && this.queue.length >= this.options.maxBatchSize) this.lookahead = this.cut();
+  }
+
+  /** Takes the next batch off the queue and starts looking up which of its entries are stored. */
+  private cut(): Cut {
+    const batch = this.queue.splice(0, this.options.maxBatchSize);
+    for (const p of batch) this.queuedBytes -= p.entryBytes;
+    let stored: Promise<(number | undefined)[]>;
+    try {
+      stored = this.storage.findIndices(batch.map((p) => p.leafHash));
+    } catch (err) {
+      // A driver that throws instead of rejecting: the batch must still fail in its turn.
+      stored = Promise.reject(err);
+    }
+    // Awaited only when the batch's turn comes: until then, mark a failure as handled.
+    stored.catch(() => {});
+    return { batch, stored };
+  }
+
+  /** Stage two: everything up to the entries being durable. Rejects the batch if it fails. */
+  private async integrate(batch: Pending[], indices: (number | undefined)[]): Promise<Integrated | undefined> {
     try {
       if (this.needsReload) await this.reload();
-      const indices = await this.storage.findIndices(batch.map((p) => p.leafHash));
       const fresh = batch.filter((_, i) => indices[i] === undefined);
       const firstIndex = fresh.length > 0 ? await this.append(fresh) : this.committed.size;
       return { indices, firstIndex };
@@ -246,10 +357,10 @@ export class Sequencer {
     }
   }
 
-  /** Stage two: a checkpoint over the stored entries, then the answers. */
-  private async publish(batch: Pending[], { indices, firstIndex }: Integrated): Promise<void> {
+  /** Stage three: a checkpoint over the stored entries, then the answers. */
+  private async publish(batch: Pending[], { indices, firstIndex }: Integrated, writeQueued: () => void): Promise<void> {
     try {
-      await this.checkpointCommitted();
+      await this.checkpointCommitted(writeQueued);
       const treeSize = this.latest!.size;
       let next = firstIndex;
       batch.forEach((p, i) => {
@@ -259,7 +370,7 @@ export class Sequencer {
     } catch (err) {
       this.fail(batch, err);
     } finally {
-      for (const p of batch) this.pending.delete(p.key);
+      for (const p of batch) this.pending.delete(p);
     }
   }
 
@@ -270,7 +381,7 @@ export class Sequencer {
         : new LogError('STORAGE_FAILURE', `integration failed: ${String(err)}`, { cause: err, retryable: true });
     for (const p of batch) {
       p.reject(error);
-      this.pending.delete(p.key);
+      this.pending.delete(p);
     }
   }
 
@@ -298,7 +409,7 @@ export class Sequencer {
   }
 
   /** Signs a checkpoint for the committed tree if the last one is behind it. */
-  private async checkpointCommitted(): Promise<void> {
+  private async checkpointCommitted(writeQueued?: () => void): Promise<void> {
     // What is durable now: the next batch may commit more while this signs, and is covered later.
     const { size, rootHash } = this.committed;
     const last = this.latest;
@@ -320,7 +431,9 @@ export class Sequencer {
       });
     }
     const head: SignedTreeHead = { size, rootHash, timestamp, signature };
-    await this.storage.writeCheckpoint(head);
+    const written = this.storage.writeCheckpoint(head);
+    writeQueued?.();
+    await written;
     this.latest = head;
     for (const listener of this.checkpointListeners) {
       // A follower's failure is its own: it must never fail the batch whose entries are durable.
@@ -385,12 +498,13 @@ export class Sequencer {
     this.closing = true;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    while (this.running !== undefined || this.queue.length > 0) {
+    while (this.running !== undefined || this.hasWork) {
       this.running ??= this.drain().finally(() => {
         this.running = undefined;
       });
       await this.running;
     }
+    await this.published;
   }
 }
 

@@ -1,5 +1,5 @@
 import { assembleRoot, EMPTY_ROOT, hashChildren, rootPlan } from '../tree/index.js';
-import { locateNode, rightEdge, TILE_HEIGHT, type TileId } from './layout.js';
+import { locateNode, rightEdge, TILE_HEIGHT, type TileId, tileKey } from './layout.js';
 import { Tile } from './tile.js';
 
 /**
@@ -11,7 +11,7 @@ import { Tile } from './tile.js';
 export class RightEdge {
   private treeSize: number;
   private readonly edge: Tile[];
-  private readonly changed = new Map<string, Tile>();
+  private readonly changed = new Map<number, Tile>();
 
   /** `tiles[L]` is the stored tile that {@link rightEdge} names at tile level L for `size`. */
   constructor(size: number, tiles: readonly (Tile | undefined)[]) {
@@ -37,7 +37,7 @@ export class RightEdge {
       const tile = this.tileAt(level);
       let position = tile.width;
       tile.set(0, position, hash);
-      this.changed.set(key(tile.id), tile);
+      this.changed.set(tileKey(tile.id.level, tile.id.index), tile);
       let row = 0;
       while (position % 2 === 1) {
         hash = hashChildren(tile.node(row, position - 1)!, hash);
@@ -88,8 +88,4 @@ export class RightEdge {
     }
     return tile;
   }
-}
-
-function key(id: TileId): string {
-  return `${id.level}/${id.index}`;
 }
