@@ -1,7 +1,4 @@
-import { hash } from 'node:crypto';
-
-/** RFC 9162's leaf prefix, the byte `hashLeaf` in tree/hash.ts puts before an entry. */
-const LEAF_PREFIX = 0x00;
+import { LEAF_PREFIX } from './tree/index.js';
 
 /** Room for about 500 entries of 512 bytes; an entry larger than this gets a slab of its own. */
 const SLAB_BYTES = 256 * 1024;
@@ -30,9 +27,4 @@ export class EntrySlabs {
     record.set(entry, 1);
     return record;
   }
-}
-
-/** SHA-256(0x00 ‖ entry) of a record from {@link EntrySlabs.copy}: the same bytes as `hashLeaf(entry)`. */
-export function leafHashOfRecord(record: Uint8Array): Uint8Array {
-  return hash('sha256', record, 'buffer');
 }

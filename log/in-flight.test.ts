@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EntrySlabs, leafHashOfRecord } from './entry-slabs.js';
+import { EntrySlabs } from './entry-slabs.js';
 import { InFlight, type InFlightItem } from './in-flight.js';
-import { hashLeaf } from './tree/index.js';
+import { hashLeaf, hashLeafRecord } from './tree/index.js';
 
 class Item implements InFlightItem<Item> {
   nextInBucket: Item | undefined = undefined;
@@ -60,7 +60,7 @@ describe('entry slabs', () => {
       const record = slabs.copy(entry);
       expect(record.length).toBe(size + 1);
       expect(Buffer.from(record.subarray(1)).equals(entry)).toBe(true);
-      expect(Buffer.from(leafHashOfRecord(record)).equals(Buffer.from(hashLeaf(entry)))).toBe(true);
+      expect(Buffer.from(hashLeafRecord(record)).equals(Buffer.from(hashLeaf(entry)))).toBe(true);
       const original = Buffer.from(entry);
       entry.fill(0xee); // the caller reuses its buffer
       return { record, original };

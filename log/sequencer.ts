@@ -1,6 +1,6 @@
 import { bytesEqual } from '../util/index.js';
 import type { CheckpointSigner, SignedTreeHead } from './checkpoint.js';
-import { EntrySlabs, leafHashOfRecord } from './entry-slabs.js';
+import { EntrySlabs } from './entry-slabs.js';
 import { LogError } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { Deferred, Group, Pending, type Waiter } from './pending.js';
@@ -8,7 +8,7 @@ import { decodeStoredTile, TreeReader } from './reader.js';
 import type { LogStorage, TreeState } from './storage/index.js';
 import { TileCache } from './tile-cache.js';
 import { RightEdge, rightEdge, type Tile, type TileId } from './tiles/index.js';
-import { consistencyProofPlan, EMPTY_ROOT, ProofError, verifyConsistency } from './tree/index.js';
+import { consistencyProofPlan, EMPTY_ROOT, hashLeafRecord, ProofError, verifyConsistency } from './tree/index.js';
 
 export interface SequencerOptions {
   /** Most entries integrated under one checkpoint (default 1024). */
@@ -169,7 +169,7 @@ export class Sequencer {
     this.checkEntry(entry);
     // Copy first: the caller may reuse its buffer, and the stored bytes must be the hashed bytes.
     const record = this.slabs.copy(entry);
-    const leafHash = leafHashOfRecord(record);
+    const leafHash = hashLeafRecord(record);
     const inFlight = this.pending.get(leafHash);
     if (inFlight === undefined) this.checkRoom(1, entry.length);
     const deferred = new Deferred();
@@ -203,7 +203,7 @@ export class Sequencer {
     const group = new Group(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const record = this.slabs.copy(entries[i]!);
-      const leafHash = leafHashOfRecord(record);
+      const leafHash = hashLeafRecord(record);
       const inFlight = this.pending.get(leafHash);
       if (inFlight !== undefined) inFlight.join(group.slot(i));
       else this.enqueue(record, leafHash, group.slot(i));

@@ -1,6 +1,6 @@
 // RFC 9162 Merkle tree math: hashing, proof plans and proof verification. Pure, no I/O; storage
 // reads the nodes a plan names, and this module turns them into proofs and roots.
-export { HASH_SIZE, EMPTY_ROOT, hashLeaf, hashChildren } from './hash.js';
+export { HASH_SIZE, EMPTY_ROOT, hashLeaf, hashLeafRecord, hashChildren, LEAF_PREFIX } from './hash.js';
 export {
   bitLength,
   isPowerOfTwo,
