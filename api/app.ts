@@ -9,6 +9,7 @@ import { readBody } from './body.js';
 import { healthRoutes } from './health.js';
 import { type Logger, logFailure, noteRequest, observeRequests } from './logging.js';
 import { metricsRoute } from './metrics.js';
+import { integerParam } from './params.js';
 import { queryRoutes } from './queries.js';
 import { correlationRoutes } from './correlation-routes.js';
 import { appraisalRoutes } from './appraisal-routes.js';
@@ -191,8 +192,9 @@ function mediaType(header: string | undefined): string | undefined {
   return header?.split(';', 1)[0]?.trim().toLowerCase();
 }
 
+/** An integer parameter, undefined when unreadable (these routes give their defaults first). */
 function integer(text: string): number | undefined {
-  return /^(0|[1-9][0-9]{0,15})$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined;
+  return integerParam(text) ?? undefined;
 }
 
 function unavailable(): Problem {

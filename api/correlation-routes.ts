@@ -2,6 +2,7 @@
 // cascade and root causes, its rollback plan, and the settlement of usage records in a window.
 // Public and read-only. Each answer is about one prefix of the log and says which (`treeSize`), as
 // the query routes do; correlation/ decides, this module only translates.
+import { timeParam } from './params.js';
 import type { Context, Hono } from 'hono';
 import {
   byDomainAndAgent,
@@ -26,7 +27,6 @@ import { malformed, problemResponse } from './problems.js';
 import type { TransparencyService } from './service.js';
 
 export const DOT_MEDIA_TYPE = 'text/vnd.graphviz';
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 const NO_STORE = { 'cache-control': 'no-store' };
 
 /** What correlation reads, from the service: its entry index, and its log for payloads. */
@@ -75,8 +75,8 @@ export function correlationRoutes(app: Hono, service: TransparencyService, baseP
   });
 
   app.get('/settlement', async (c) => {
-    const from = time(c.req.query('from'));
-    const to = time(c.req.query('to'));
+    const from = timeParam(c.req.query('from'));
+    const to = timeParam(c.req.query('to'));
     if (from === null || to === null) return problemResponse(malformed('from and to are RFC 3339 date-times (2026-01-01T00:00:00Z) or NumericDate seconds'));
     const report = await correlator().settlement({ ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
     return c.json({ ...json.settlement(report), logSize: service.log.size }, 200, NO_STORE);
@@ -91,14 +91,6 @@ function taskQuery(c: Context): { wid?: string; scope?: Scope } | string {
   return { ...(wid === undefined ? {} : { wid }), ...(scope === undefined ? {} : { scope: scope as Scope }) };
 }
 
-/** Milliseconds since the epoch, undefined when absent, null when unreadable (as the query routes read times). */
-function time(text: string | undefined): number | undefined | null {
-  if (text === undefined) return undefined;
-  if (/^\d{1,12}$/.test(text)) return Number(text) * 1000;
-  if (!RFC3339.test(text)) return null;
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) && ms >= 0 ? ms : null;
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

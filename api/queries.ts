@@ -1,6 +1,7 @@
 // Query routes over the entry index: an agent's entries, a workflow's entries, filtered by type and
 // time, paged. Every answer says which tree size the index reflects (`treeSize`) beside the log's
 // own size, so a client can tell how fresh it is. Read-only: the index is written by its follower.
+import { timeParam, integerParam } from './params.js';
 import type { Context, Hono } from 'hono';
 import { ENTRY_TYPES, type EntryPage, type EntryQuery, type EntryType, type Field, type IndexedEntry, MAX_PAGE_ENTRIES } from '../index/index.js';
 import { malformed, problemResponse } from './problems.js';
@@ -25,7 +26,6 @@ export interface EntryListing {
 }
 
 const MAX_ID_LENGTH = 1024;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
 export function queryRoutes(app: Hono, service: TransparencyService, basePath: string): void {
   const listing = (field: Field, param: string) => async (c: Context) => {
@@ -63,12 +63,12 @@ function summary(entry: IndexedEntry, basePath: string): EntrySummary {
 function entryQuery(c: Context): EntryQuery | string {
   const type = c.req.query('type');
   if (type !== undefined && !(ENTRY_TYPES as readonly string[]).includes(type)) return `type is one of ${ENTRY_TYPES.join(', ')}`;
-  const from = time(c.req.query('from'));
-  const to = time(c.req.query('to'));
+  const from = timeParam(c.req.query('from'));
+  const to = timeParam(c.req.query('to'));
   if (from === null || to === null) return 'from and to are RFC 3339 date-times (2026-01-01T00:00:00Z) or NumericDate seconds';
   if (from !== undefined && to !== undefined && from > to) return 'from is later than to';
-  const after = integer(c.req.query('after'));
-  const limit = integer(c.req.query('limit'));
+  const after = integerParam(c.req.query('after'));
+  const limit = integerParam(c.req.query('limit'));
   if (after === null) return 'after is a log index: the next of a previous page';
   if (limit === null || (limit !== undefined && (limit < 1 || limit > MAX_PAGE_ENTRIES))) return `limit is 1 to ${MAX_PAGE_ENTRIES}`;
   return {
@@ -80,16 +80,4 @@ function entryQuery(c: Context): EntryQuery | string {
   };
 }
 
-/** Milliseconds since the epoch, undefined when absent, null when unreadable. */
-function time(text: string | undefined): number | undefined | null {
-  if (text === undefined) return undefined;
-  if (/^\d{1,12}$/.test(text)) return Number(text) * 1000;
-  if (!RFC3339.test(text)) return null;
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) && ms >= 0 ? ms : null;
-}
 
-function integer(text: string | undefined): number | undefined | null {
-  if (text === undefined) return undefined;
-  return /^(0|[1-9][0-9]{0,15})$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : null;
-}

@@ -5,7 +5,6 @@
 // this tests the log's own write ordering and recovery, not the disk's.)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,19 +20,13 @@ import {
 import { verifyConsistency } from '../../log/tree/index.js';
 import { tempDir } from '../support/log.js';
 import { seededRandom } from '../support/naive-tree.js';
+import { requireFreshBuild } from '../support/built.js';
 import { REPO_ROOT } from '../support/vectors.js';
 
 const ROUNDS = Number(process.env.ATLOG_CRASH_ROUNDS ?? 30);
 const ORIGIN = 'crash.test/log';
 const CHILD = join(REPO_ROOT, 'test/crash/child.mjs');
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-    if (name.endsWith('.ts') && !name.endsWith('.test.ts')) newest = Math.max(newest, statSync(join(dir, name)).mtimeMs);
-  }
-  return newest;
-}
 
 interface Ack {
   index: number;
@@ -93,12 +86,7 @@ async function allLeafHashes(log: MerkleLog): Promise<string[]> {
 }
 
 describe('crash safety', () => {
-  beforeAll(() => {
-    const built = join(REPO_ROOT, 'dist/log/index.js');
-    if (!existsSync(built) || statSync(built).mtimeMs < newestSource(join(REPO_ROOT, 'log'))) {
-      throw new Error('dist/ is missing or older than log/: run `npm run build` (npm test does) before this test');
-    }
-  });
+  beforeAll(() => requireFreshBuild('dist/log/index.js', ['log']));
 
   it(`loses nothing acknowledged across ${ROUNDS} kill -9s at random points`, async () => {
     const dir = join(tempDir('atlog-crash-'), 'log');

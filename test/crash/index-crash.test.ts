@@ -5,7 +5,6 @@
 // nothing beyond it), and after catching up exactly those of the whole log.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,21 +13,13 @@ import { decodeState, encodeState, INDEX_FORMAT, recordsOf, STATE_KEY } from '..
 import { ed25519NoteSigner, type KeyValueSpace, LevelDbStorage, MerkleLog, noteCheckpointSigner, type SignedTreeHead } from '../../log/index.js';
 import { tempDir } from '../support/log.js';
 import { seededRandom } from '../support/naive-tree.js';
+import { requireFreshBuild } from '../support/built.js';
 import { REPO_ROOT } from '../support/vectors.js';
 
 const ROUNDS = Number(process.env.ATLOG_INDEX_CRASH_ROUNDS ?? 12);
 const ORIGIN = 'index-crash.test/log';
 const CHILD = join(REPO_ROOT, 'test/crash/index-child.mjs');
 
-function newestSource(dirs: string[]): number {
-  let newest = 0;
-  for (const dir of dirs) {
-    for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-      if (name.endsWith('.ts') && !name.endsWith('.test.ts')) newest = Math.max(newest, statSync(join(dir, name)).mtimeMs);
-    }
-  }
-  return newest;
-}
 
 async function runAndKill(dir: string, env: Record<string, string>, batch: number, killAfterMs: number): Promise<{ acks: number; errors: string[] }> {
   const child: ChildProcess = spawn(process.execPath, [CHILD, dir, ORIGIN, String(batch)], {
@@ -89,12 +80,7 @@ async function expected(log: MerkleLog, size: number): Promise<Map<string, strin
 }
 
 describe('entry index crash safety', () => {
-  beforeAll(() => {
-    const built = join(REPO_ROOT, 'dist/index/index.js');
-    if (!existsSync(built) || statSync(built).mtimeMs < newestSource(['log', 'index', 'receipts'].map((d) => join(REPO_ROOT, d)))) {
-      throw new Error('dist/ is missing or older than the sources: run `npm run build` (npm test does) before this test');
-    }
-  });
+  beforeAll(() => requireFreshBuild('dist/index/index.js', ['log', 'index', 'receipts']));
 
   it(`agrees with a full scan of the log after ${ROUNDS} kill -9s in the middle of batches`, async () => {
     const dir = join(tempDir('atlog-index-crash-'), 'log');

@@ -7,7 +7,6 @@
 // once, and no charge was refunded.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { BudgetLedger, parsePrivacyConfig, readRational, type ReleaseRecord } fr
 import { createPolicy } from '../../statements/index.js';
 import { tempDir } from '../support/log.js';
 import { seededRandom } from '../support/naive-tree.js';
+import { requireFreshBuild } from '../support/built.js';
 import { REPO_ROOT } from '../support/vectors.js';
 
 const ROUNDS = Number(process.env.ATLOG_PRIVACY_CRASH_ROUNDS ?? 8);
@@ -35,15 +35,6 @@ const QUERY = JSON.stringify({
   epsilon: '0.01',
 });
 
-function newestSource(dirs: string[]): number {
-  let newest = 0;
-  for (const dir of dirs) {
-    for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-      if (name.endsWith('.ts') && !name.endsWith('.test.ts')) newest = Math.max(newest, statSync(join(dir, name)).mtimeMs);
-    }
-  }
-  return newest;
-}
 
 interface Answer {
   readonly regulator: string;
@@ -80,12 +71,7 @@ async function runAndKill(dataDir: string, env: Record<string, string>, killAfte
 const sum = (records: readonly ReleaseRecord[]) => records.reduce((total, r) => add(total, readRational(r.cost.epsilon)!), ZERO);
 
 describe('privacy reports crash safety', () => {
-  beforeAll(() => {
-    const built = join(REPO_ROOT, 'dist/privacy/index.js');
-    if (!existsSync(built) || statSync(built).mtimeMs < newestSource(['privacy', 'api', 'log', 'index'].map((d) => join(REPO_ROOT, d)))) {
-      throw new Error('dist/ is missing or older than the sources: run `npm run build` (npm test does) before this test');
-    }
-  });
+  beforeAll(() => requireFreshBuild('dist/privacy/index.js', ['privacy', 'api', 'log', 'index']));
 
   it(`loses no charge and gives no answer without one, over ${ROUNDS} kill -9s`, async () => {
     const dataDir = tempDir('atlog-privacy-crash-');
