@@ -25,7 +25,7 @@ const { values } = parseArgs({
     levels: { type: 'string', default: '8,32,128,512' },
     rate: { type: 'string', default: '2500' },
     statements: { type: 'string' },
-    'admission-workers': { type: 'string' },
+    workers: { type: 'string' },
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     // Write a V8 CPU profile of the server (node --cpu-prof) into this directory.
@@ -44,7 +44,8 @@ const positive = (text: string, name: string) => {
 const seconds = positive(values.seconds, '--seconds');
 const levels = values.levels.split(',').map((l) => positive(l, '--levels'));
 const rate = positive(values.rate, '--rate');
-const sizes = values.prefill === undefined ? [0, 1_000_000] : [positive(values.prefill, '--prefill')];
+// Log sizes to run against: 0 is the empty log (no pre-fill).
+const sizes = (values.prefill ?? '0,1000000').split(',').map((s) => (s === '0' ? 0 : positive(s, '--prefill')));
 // Enough for every phase at 6k/s, and a margin.
 const statementCount = values.statements === undefined ? Math.ceil((levels.length * (seconds + 1) * 7000 + (seconds + 1) * rate) / 1000) * 1000 : positive(values.statements, '--statements');
 const AGENTS = 32;
@@ -80,7 +81,7 @@ const serveArgs = [
   '--checkpoint-key',
   join(keysDir, 'checkpoint.pem'),
   ...issuerArgs,
-  ...(values['admission-workers'] === undefined ? [] : ['--admission-workers', values['admission-workers']]),
+  ...(values.workers === undefined ? [] : ['--workers', values.workers]),
 ];
 
 const generator = fork(new URL('./generator.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -98,6 +99,37 @@ interface Row {
   readonly rss: number;
   readonly anonymous: number;
   readonly load: number;
+  readonly timings: Timings;
+}
+
+/** Sums and counts of the service's own histograms (its /metrics), read before and after a phase. */
+interface HistogramTotals {
+  readonly answer: { sum: number; count: number };
+  readonly receipt: { sum: number; count: number };
+}
+
+/** The service's own mean times in a phase: POST /entries answered, and accepted to durable receipt. */
+interface Timings {
+  readonly answerMs: number;
+  readonly receiptMs: number;
+}
+
+async function serverTimings(url: string): Promise<HistogramTotals> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (pattern: RegExp) => {
+    let sum = 0;
+    for (const match of text.matchAll(pattern)) sum += Number(match[1]);
+    return sum;
+  };
+  return {
+    answer: { sum: value(/^atlog_registration_duration_seconds_sum\{[^}]*\} (\S+)$/gm), count: value(/^atlog_registration_duration_seconds_count\{[^}]*\} (\S+)$/gm) },
+    receipt: { sum: value(/^atlog_time_to_receipt_seconds_sum (\S+)$/gm), count: value(/^atlog_time_to_receipt_seconds_count (\S+)$/gm) },
+  };
+}
+
+function timingsBetween(before: HistogramTotals, after: HistogramTotals): Timings {
+  const mean = (a: { sum: number; count: number }, b: { sum: number; count: number }) => (b.count > a.count ? ((b.sum - a.sum) / (b.count - a.count)) * 1000 : NaN);
+  return { answerMs: mean(before.answer, after.answer), receiptMs: mean(before.receipt, after.receipt) };
 }
 
 const rows: Row[] = [];
@@ -127,13 +159,19 @@ try {
 
     const measure = async (phase: string, message: GeneratorOrder) => {
       const load = loadavg()[0]!;
+      const timingsBefore = await serverTimings(server.url);
       const before = threadCpu(server.pid);
       const started = performance.now();
       const result = await order<PhaseResult>(message);
       const cores = coresBetween(before, threadCpu(server.pid), (performance.now() - started) / 1000);
       const memory = memoryOf(server.pid);
-      rows.push({ size, phase, result, server: cores, rss: memory.rss, anonymous: memory.anonymous, load });
-      say(`${phase}: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, errors ${JSON.stringify(result.statuses)}, server ${total(cores).toFixed(2)} cores, RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB`);
+      const timings = timingsBetween(timingsBefore, await serverTimings(server.url));
+      rows.push({ size, phase, result, server: cores, rss: memory.rss, anonymous: memory.anonymous, load, timings });
+      say(
+        `${phase}: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, errors ${JSON.stringify(result.statuses)}, ` +
+          `server ${total(cores).toFixed(2)} cores (${((total(cores) * 1e6) / Math.max(1, result.perSecond)).toFixed(0)} µs per answer), RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB, ` +
+          `server-side mean: answer ${timings.answerMs.toFixed(1)} ms, accepted to receipt ${timings.receiptMs.toFixed(1)} ms`,
+      );
     };
     for (const concurrency of levels) await measure(`registrations, ${concurrency} connections`, { type: 'closed', url: server.url, concurrency, seconds });
     await measure(`registrations at ${rate}/s (open loop)`, { type: 'open', url: server.url, rate, seconds, maxConnections: 2048 });
