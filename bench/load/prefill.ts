@@ -1,7 +1,7 @@
 // The bulk loader: a log of `size` entries before the service starts, so that the load runs
 // against a large log. It bypasses HTTP and the policy, and writes through the log's own
 // sequencer (`MerkleLog.appendMany`, batches of 1024, fsync'd, one checkpoint each, signed with
-// the service's keys) and the entry index's own record functions (in worker threads), so the
+// the service's keys) and the entry index's own records (the service's worker pool), so the
 // service opens the log and its index as it would have built them.
 //
 // What is not real: the entries are made from 1024 templates, really signed exec-audit tokens of
@@ -13,13 +13,12 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { serviceCheckpointSigner } from '../../api/checkpoints.js';
+import { serviceCheckpointSigner, ServiceWorkers } from '../../api/index.js';
 import { EntryIndex, INDEX_FORMAT } from '../../index/index.js';
 import { encodeState, STATE_KEY } from '../../index/keys.js';
 import { LevelDbStorage, MerkleLog } from '../../log/index.js';
 import { registeredStatement } from '../../receipts/index.js';
-import type { RecordsJob } from './records-worker.js';
+import { policyFromOptions } from '../../statements/index.js';
 import { type Agent, execAuditPayload, signExecAudit } from './workload.js';
 
 export const BENCH_URL = 'http://atlog.bench';
@@ -32,6 +31,14 @@ export interface PrefillOptions {
   readonly size: number;
   readonly agents: readonly Agent[];
   readonly keysDir: string;
+  /** The agents' public key files: the worker threads build the load's policy from them. */
+  readonly issuerKeys: readonly string[];
+  /**
+   * Leave the pre-filled entries out of the entry index, which is then written as caught up at
+   * `size` with none of their records: for logs of tens of millions, where the index records
+   * (about 15 keys per entry) would take most of the loader's time. The log itself is complete.
+   */
+  readonly skipIndex?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -65,14 +72,11 @@ export async function prefill(options: PrefillOptions): Promise<{ seconds: numbe
       receiptKey: createPrivateKey(readFileSync(join(options.keysDir, 'service.pem'))),
       identity: { issuer: BENCH_URL, subject: BENCH_ORIGIN },
     }),
-    sequencer: { maxBatchSize: 1024, maxQueueEntries: 4 * CALL },
+    sequencer: { maxBatchSize: 1024, maxQueueEntries: 8 * CALL, maxQueueBytes: 512 * 2 ** 20 },
   });
   const space = storage.space('index');
-  const workers = [0, 1].map(() => new Worker(new URL('./records-worker.js', import.meta.url)));
-  const idle = [...workers];
-  const waiting: ((w: Worker) => void)[] = [];
-  const take = () => new Promise<Worker>((resolve) => (idle.length > 0 ? resolve(idle.pop()!) : waiting.push(resolve)));
-  const give = (w: Worker) => (waiting.length > 0 ? waiting.shift()!(w) : idle.push(w));
+  // The service's own worker pool makes the index records, as it does for the service.
+  const pool = await ServiceWorkers.open({ size: 2, policyOptions: { issuerKeys: [...options.issuerKeys] }, policyDigest: policyFromOptions({ issuerKeys: [...options.issuerKeys] }).digest });
   const indexing: Promise<void>[] = [];
   let writes: Promise<void> = Promise.resolve();
   let lastSay = performance.now();
@@ -84,14 +88,8 @@ export async function prefill(options: PrefillOptions): Promise<{ seconds: numbe
         if (results[0]!.index !== first || results.some((r) => r.duplicate)) throw new Error('the bulk loader expected a fresh log');
         const times = new Map<number, number>();
         for (const r of results) if (!times.has(r.treeSize)) times.set(r.treeSize, (await log.checkpoint(r.treeSize))!.timestamp);
-        const job: RecordsJob = { first, entries, registeredAt: results.map((r) => times.get(r.treeSize)!) };
-        const worker = await take();
-        const puts = await new Promise<[Uint8Array, Uint8Array][]>((resolve, reject) => {
-          worker.once('message', resolve);
-          worker.once('error', reject);
-          worker.postMessage(job);
-        });
-        give(worker);
+        if (options.skipIndex === true) return;
+        const puts = await pool.indexRecords(first, entries, results.map((r) => times.get(r.treeSize)!));
         writes = writes.then(() => space.write({ puts }));
         await writes;
       });
@@ -111,8 +109,11 @@ export async function prefill(options: PrefillOptions): Promise<{ seconds: numbe
     if (index.rebuilt !== undefined || index.size !== size) throw new Error(`the pre-filled index was not taken as it is (${index.rebuilt ?? index.size})`);
     await index.close();
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
     await log.close();
   }
-  return { seconds: (performance.now() - started) / 1000, how: `MerkleLog.appendMany from ${TEMPLATES} signed templates, index records written directly` };
+  return {
+    seconds: (performance.now() - started) / 1000,
+    how: `MerkleLog.appendMany from ${TEMPLATES} signed templates, ${options.skipIndex === true ? 'left out of the entry index (--skip-index)' : "index records made by the service's worker threads and written directly"}`,
+  };
 }

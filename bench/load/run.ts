@@ -6,7 +6,7 @@
 // thread and its memory; and beside them the raw ES256 verify rate per core measured in the same
 // run, with registrations/s as a ratio of it. Every run ends by verifying the log offline.
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +14,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { GeneratorOrder, PhaseResult } from './generator.js';
 import { es256Ceiling } from './ceiling.js';
 import { BENCH_ORIGIN, BENCH_URL, prefill } from './prefill.js';
+import { summarizeProfile } from './profile-summary.js';
 import { coresBetween, memoryOf, startService, type ThreadCpu, threadCpu } from './server.js';
 import { verifyRun } from './verify.js';
 import { agentFile, makeAgents, runSeed } from './workload.js';
@@ -28,6 +29,10 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    // Pre-fill the log only, not the entry index (for 10M: see prefill.ts).
+    'skip-index': { type: 'boolean', default: false },
+    // Skip the side-by-side run against the peer implementations (bench/peers.ts).
+    'skip-peers': { type: 'boolean', default: false },
     // Write a V8 CPU profile of the server (node --cpu-prof) into this directory.
     profile: { type: 'string' },
   },
@@ -66,11 +71,12 @@ writeFileSync(join(keysDir, 'checkpoint.pem'), pem(checkpointKey, 'pkcs8'), { mo
 const agents = makeAgents(AGENTS);
 const agentsFile = join(keysDir, 'agents.json');
 writeFileSync(agentsFile, JSON.stringify(agentFile(agents)), { mode: 0o600 });
-const issuerArgs = agents.flatMap((agent, i) => {
+const issuerFiles = agents.map((agent, i) => {
   const file = join(keysDir, `agent-${i}.pub.pem`);
   writeFileSync(file, pem(agent.publicKey, 'spki'));
-  return ['--issuer-key', file];
+  return file;
 });
+const issuerArgs = issuerFiles.flatMap((file) => ['--issuer-key', file]);
 const serveArgs = [
   '--url',
   BENCH_URL,
@@ -141,7 +147,7 @@ try {
     const dataDir = join(root, `data-${size}`);
     rmSync(dataDir, { recursive: true, force: true });
     if (size > 0) {
-      const filled = await prefill({ dataDir, size, agents, keysDir, log: say });
+      const filled = await prefill({ dataDir, size, agents, keysDir, issuerKeys: issuerFiles, skipIndex: values['skip-index'], log: say });
       say(`pre-filled ${size} entries in ${filled.seconds.toFixed(0)} s (${filled.how})`);
     }
     const ceiling = es256Ceiling();
@@ -214,6 +220,23 @@ for (const r of rows) {
 }
 console.log('');
 for (const v of verifications) console.log(`verified: ${v}`);
+
+// The profiles, one per thread of each server run: main (thread 0) and the worker threads.
+if (values.profile !== undefined) {
+  for (const file of readdirSync(values.profile).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+    const thread = Number(/\.(\d+)\.\d+\.cpuprofile$/.exec(file)?.[1] ?? NaN);
+    const summary = summarizeProfile(join(values.profile, file), 20);
+    console.log('');
+    console.log(`CPU profile ${file}: ${thread === 0 ? 'main thread (the event loop)' : `worker thread ${thread}`}, ${summary.seconds.toFixed(1)} s, ${(summary.idle * 100).toFixed(0)}% idle`);
+    console.log('| self | function | | inclusive | function |');
+    console.log('|---|---|---|---|---|');
+    for (let i = 0; i < Math.max(summary.self.length, summary.inclusive.length); i++) {
+      const a = summary.self[i];
+      const b = summary.inclusive[i];
+      console.log(`| ${a === undefined ? '' : `${(a.share * 100).toFixed(1)}%`} | ${a?.name ?? ''} | | ${b === undefined ? '' : `${(b.share * 100).toFixed(1)}%`} | ${b?.name ?? ''} |`);
+    }
+  }
+}
 
 function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
