@@ -35,22 +35,23 @@ import {
   verifySign1,
   verifyStatementSignature,
 } from '../receipts/index.js';
-import { cpuClock, type Figure, median, rate } from './measure.js';
+import { cpuClock, type Figure, median } from './measure.js';
 
 export interface PeersBenchOptions {
   readonly log: (line: string) => void;
   /**
-   * Tree sizes. @transmute/rfc9162 recomputes every subtree from the leaves for each root and each
-   * proof (n − 1 hashes, ~23 µs each here), so 16 000 leaves already cost it a third of a second
-   * per proof; sizes that are not powers of two leave a ragged right edge, as a live log has.
+   * Tree sizes (default 1 000 and 16 000). @transmute/rfc9162 recomputes every subtree from the
+   * leaves for each root and each proof (n − 1 hashes at ~25 µs each here), so 16 000 leaves cost
+   * it about 0.4 s a proof; sizes that are not powers of two leave a ragged right edge, as a live
+   * log has.
    */
   readonly sizes?: readonly number[];
   /** CPU seconds each implementation runs per round of the tree figures (default 0.2). */
   readonly slice?: number;
   /**
    * Rounds of every implementation in turn for the tree figures (default 3); the figures are the
-   * medians. The COSE figures, where every contender is fast, take 2·rounds + 1 rounds of half a
-   * slice: a noisier comparison (ES256 shares the machine's cores) for the same time.
+   * medians. The COSE figures, where every contender is fast, take 2·rounds + 1 rounds of 3/4 of a
+   * slice: ES256 checks on a shared machine are noisy, and more rounds steady the median.
    */
   readonly rounds?: number;
 }
@@ -91,8 +92,9 @@ async function cpuRate(op: Op, seconds: number): Promise<number> {
 
 /**
  * Every contender's rate in each round, in CPU time, contender after contender with the order
- * rotated each round (so none always runs in the wake of the same one's garbage), a GC before each
- * slice when the process allows it (`npm run bench` does) so that nobody pays for another's garbage.
+ * rotated each round, so that none always runs in the wake of the same one's garbage. No GC is
+ * forced between slices: after one V8 shrinks the young generation, and the scavenges that follow
+ * cost an allocating contender dearly (verifySign1 read 0.56 of ES256 so, 0.78-0.90 without).
  */
 async function measureRounds(contenders: readonly Op[], rounds: number, slice: number): Promise<number[][]> {
   for (const op of contenders) await cpuRate(op, slice / 5);
@@ -100,7 +102,6 @@ async function measureRounds(contenders: readonly Op[], rounds: number, slice: n
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < contenders.length; k++) {
       const i = (round + k) % contenders.length;
-      globalThis.gc?.();
       perRound[i]!.push(await cpuRate(contenders[i]!, slice));
     }
   }
@@ -184,11 +185,17 @@ const sha256 = (data: Buffer) => hash('sha256', data, 'buffer');
 /** The same tree on atlog's node hash (WebAssembly), to tell its structure's cost from its hash's. */
 const atlogNodeHash = (data: Buffer) => Buffer.from(hashChildren(data.subarray(0, 32), data.subarray(32)));
 
-type MerkletreejsProof = ReturnType<MerkleTree['getProof']>;
-
 // --- the tree figures ---------------------------------------------------------------------------
 
-async function benchTree(n: number, sha: number, rounds: number, slice: number, say: (line: string) => void): Promise<Figure[]> {
+/** A tree figure before its ceiling ratio, which waits for the ceiling's last sample. */
+interface TreeFigure {
+  readonly figure: Figure;
+  /** SHA-256 calls one operation needs (n − 1 for a root, the path length for a check), or 1. */
+  readonly per: number;
+  readonly perLabel: string;
+}
+
+async function benchTree(n: number, sampleCeiling: () => Promise<void>, rounds: number, slice: number, say: (line: string) => void): Promise<TreeFigure[]> {
   if (!Number.isSafeInteger(n) || n < 3) throw new RangeError('bench peers: tree sizes must be integers of at least 3');
   // Leaf hashes, not entries, are every implementation's input (all three take them), as Buffers so
   // that merkletreejs converts nothing: hashing the entries would add the same n SHA-256 calls to each.
@@ -208,7 +215,8 @@ async function benchTree(n: number, sha: number, rounds: number, slice: number, 
   if (hex(mt.getRoot()) !== hex(root) || hex(mtOnOurHash.getRoot()) !== hex(root)) disagree(`merkletreejs root of ${n}`);
 
   // Inclusion proofs: ours and merkletreejs's for every index of the pool; @transmute/rfc9162's
-  // (n hashes each) for the first two and as many more as the check budget allows.
+  // (n hashes each) for the first two and as many more as the check budget allows here, and every
+  // one it makes while timed is kept and checked after (see timedPaths).
   const ourPaths = indices.map((i) => proofFrom(ours, inclusionProofPlan(i, n)));
   const mtProofs = indices.map((i) => mt.getProof(leaves[i]!, i));
   mtProofs.forEach((proof, k) => {
@@ -272,7 +280,7 @@ async function benchTree(n: number, sha: number, rounds: number, slice: number, 
   }
   say(`tree of ${n}: roots, ${POOL} inclusion and ${POOL} consistency proofs agree across implementations`);
 
-  // Each contender walks the pools from the start, so a slow one's few timed answers are the ones checked.
+  // Each contender walks the pools from the start, all alike.
   const each = (op: (k: number) => unknown): Op => {
     let k = 0;
     return () => {
@@ -282,6 +290,9 @@ async function benchTree(n: number, sha: number, rounds: number, slice: number, 
     };
   };
   const rootBuffer = Buffer.from(root);
+  // What @transmute/rfc9162 answers while timed, by pool index: a Map.set beside a proof of n hashes.
+  const timedPaths = new Map<number, Uint8Array[]>();
+  const timedConsistency = new Map<number, Uint8Array[]>();
   const meanLength = (lengths: number[]) => lengths.reduce((a, b) => a + b, 0) / lengths.length;
   const inclusionLength = meanLength(indices.map((i) => inclusionProofLength(i, n)));
   const consistencyLength = meanLength(oldSizes.map((m) => consistencyProofLength(m, n)));
@@ -313,7 +324,7 @@ async function benchTree(n: number, sha: number, rounds: number, slice: number, 
       perLabel: '',
       contenders: [
         { name: 'atlog', note: `${leavesNote} as tiles: inclusionProofPlan, read the planned nodes, fold the ragged right border (no memo)`, op: each((k) => proofFrom(ours, inclusionProofPlan(indices[k]!, n))) },
-        { name: '@transmute/rfc9162', note: `CoMETRE inclusion_proof(index, leaves): recomputes every sibling subtree from the leaves, n − 1 hashes a proof`, op: each((k) => transmute9162.inclusion_proof(indices[k]!, leaves)) },
+        { name: '@transmute/rfc9162', note: `CoMETRE inclusion_proof(index, leaves): recomputes every sibling subtree from the leaves, n − 1 hashes a proof`, op: each(async (k) => timedPaths.set(k, (await transmute9162.inclusion_proof(indices[k]!, leaves)).inclusion_path)) },
         { name: 'merkletreejs', note: `getProof(leaf, index) on the layers its constructor kept: no hashing`, op: each((k) => mt.getProof(leaves[indices[k]!]!, indices[k]!)) },
       ],
     },
@@ -333,7 +344,7 @@ async function benchTree(n: number, sha: number, rounds: number, slice: number, 
       perLabel: '',
       contenders: [
         { name: 'atlog', note: `${leavesNote} as tiles: consistencyProofPlan from random old sizes, read, fold`, op: each((k) => proofFrom(ours, consistencyProofPlan(oldSizes[k]!, n))) },
-        { name: '@transmute/rfc9162', note: 'CoMETRE consistency_proof: SUBPROOF recomputing subtrees from the leaves; merkletreejs has no consistency proofs', op: each((k) => transmute9162.consistency_proof(previous(oldSizes[k]!), leaves)) },
+        { name: '@transmute/rfc9162', note: 'CoMETRE consistency_proof: SUBPROOF recomputing subtrees from the leaves; merkletreejs has no consistency proofs', op: each(async (k) => timedConsistency.set(k, (await transmute9162.consistency_proof(previous(oldSizes[k]!), leaves)).consistency_path)) },
       ],
     },
     {
@@ -347,8 +358,9 @@ async function benchTree(n: number, sha: number, rounds: number, slice: number, 
     },
   ];
 
-  const figures: Figure[] = [];
+  const figures: TreeFigure[] = [];
   for (const { what, per, perLabel, contenders } of sections) {
+    await sampleCeiling();
     const perRound = await measureRounds(
       contenders.map((c) => c.op),
       rounds,
@@ -356,17 +368,20 @@ async function benchTree(n: number, sha: number, rounds: number, slice: number, 
     );
     contenders.forEach((c, i) => {
       const value = median(perRound[i]!);
-      figures.push({
+      const figure: Figure = {
         name: `${what}: ${c.name}`,
         value,
         unit: 'ops/s',
-        ratio: { of: per === 1 ? 'SHA-256/s' : `SHA-256/s ÷ ${perLabel}`, value: (value * per) / sha },
         ...(i === 0 ? {} : { versus: { of: 'atlog ÷ this', value: pairedRatio(perRound, 0, i) } }),
         note: c.note,
-      });
+      };
+      figures.push({ figure, per, perLabel });
     });
     say(`${what}: ${contenders.map((c, i) => `${c.name} ${median(perRound[i]!).toFixed(1)}/s`).join(', ')}`);
   }
+  for (const [k, path] of timedPaths) if (!sameHashes(path, ourPaths[k]!)) disagree(`@transmute/rfc9162 inclusion path of leaf ${indices[k]} of ${n}, timed`);
+  for (const [k, path] of timedConsistency) if (!sameHashes(path, theirConsistency[k]!)) disagree(`@transmute/rfc9162 consistency path ${oldSizes[k]} → ${n}, timed`);
+  say(`tree of ${n}: the ${timedPaths.size} inclusion and ${timedConsistency.size} consistency paths @transmute/rfc9162 made while timed are ours too`);
   return figures;
 }
 
@@ -425,19 +440,21 @@ async function benchCose(treeSize: number, rounds: number, slice: number, say: (
   if (!receiptVerdicts.every(Boolean)) disagree(`a receipt was accepted for another leaf (atlog, transmute refused: ${receiptVerdicts})`);
   say('COSE: statement and receipt verdicts agree (valid accepted, tampered refused)');
 
-  const statements = await measureRounds(
-    [es256, () => verifySign1(statement, issuer.publicKey), () => verifyStatementSignature(statement, issuer.publicKey), () => theirStatementVerifier.verify({ coseSign1: statementBuffer })],
+  // One set of rounds for statements and receipts: both keys are P-256, so one ES256 ceiling serves.
+  const perRound = await measureRounds(
+    [
+      es256,
+      () => verifySign1(statement, issuer.publicKey),
+      () => verifyStatementSignature(statement, issuer.publicKey),
+      () => theirStatementVerifier.verify({ coseSign1: statementBuffer }),
+      () => verifyInclusionReceipt(receipt, { leafHash }, trusted),
+      () => theirReceipt(leafHash),
+    ],
     rounds,
     slice,
   );
-  // The receipts' ceiling: the service key's ES256 check of the receipt's own signature (over the root).
-  const receiptSigned = decodeSign1(receipt);
-  const receiptToBeSigned = encodeSigStructure(receiptSigned.protectedBytes, tree.root);
-  const serviceEs256 = () => verify('sha256', receiptToBeSigned, { key: service.publicKey, dsaEncoding: 'ieee-p1363' }, receiptSigned.signature);
-  if (!serviceEs256()) disagree('the ES256 ceiling refuses the receipt');
-  const receipts = await measureRounds([serviceEs256, () => verifyInclusionReceipt(receipt, { leafHash }, trusted), () => theirReceipt(leafHash)], rounds, slice);
   const of = 'ES256 verify/s';
-  const figure = (perRound: number[][], i: number, name: string, note: string, versus?: number): Figure => ({
+  const figure = (i: number, name: string, note: string, versus?: number): Figure => ({
     name,
     value: median(perRound[i]!),
     unit: 'ops/s',
@@ -447,12 +464,12 @@ async function benchCose(treeSize: number, rounds: number, slice: number, say: (
   });
   const bytes = `${statement.length} B`;
   const figures = [
-    figure(statements, 0, 'ES256 verify (the ceiling), CPU time', `node:crypto verify of the statement's own ${toBeSigned.length}-byte Sig_structure, KeyObject given`),
-    figure(statements, 1, 'COSE_Sign1 ES256 verified: atlog verifySign1', `${bytes} statement: strict decode, alg and crit checks, Sig_structure, node:crypto verify`),
-    figure(statements, 2, 'COSE_Sign1 ES256 verified: atlog verifyStatementSignature', `the same plus the SCITT header checks (iss, sub, kid) of RFC 9943`),
-    figure(statements, 3, 'COSE_Sign1 ES256 verified: @transmute/cose attached.verifier', `cbor-web decode, alg check, re-encoded Sig_structure, WebCrypto importKey(JWK) and verify each time, async; against verifySign1`, 1),
-    figure(receipts, 1, `inclusion receipts verified, tree of ${treeSize}: atlog verifyInclusionReceipt`, `${path.length}-hash path, leaf hash given: one-pass receipt decode, root, kid lookup among trusted keys, verify`),
-    figure(receipts, 2, `inclusion receipts verified, tree of ${treeSize}: @transmute/cose receipt.inclusion.verify`, `same receipt bytes and leaf hash: cbor-web decodes, @transmute/rfc9162 root (async), detached verifier as above`, 1),
+    figure(0, 'ES256 verify, CPU time (the ceiling of the COSE figures)', `node:crypto verify of the statement's own ${toBeSigned.length}-byte Sig_structure, KeyObject given; the service key is P-256 too`),
+    figure(1, 'COSE_Sign1 ES256 verified: atlog verifySign1', `${bytes} statement: strict decode, alg and crit checks, Sig_structure, node:crypto verify`),
+    figure(2, 'COSE_Sign1 ES256 verified: atlog verifyStatementSignature', `the same plus the SCITT header checks (iss, sub, kid) of RFC 9943`),
+    figure(3, 'COSE_Sign1 ES256 verified: @transmute/cose attached.verifier', `cbor-web decode, alg check, re-encoded Sig_structure, WebCrypto importKey(JWK) and verify each time, async; against verifySign1`, 1),
+    figure(4, `inclusion receipts verified, tree of ${treeSize}: atlog verifyInclusionReceipt`, `${path.length}-hash path, leaf hash given: one-pass receipt decode, root, kid lookup among trusted keys, verify`),
+    figure(5, `inclusion receipts verified, tree of ${treeSize}: @transmute/cose receipt.inclusion.verify`, `same receipt bytes and leaf hash: cbor-web decodes, @transmute/rfc9162 root (async), detached verifier as above`, 4),
   ];
   say(`COSE: ${figures.map((f) => `${f.name.replace(/^.*: /, '')} ${f.value.toFixed(0)}/s`).join(', ')}`);
   return figures;
@@ -461,13 +478,27 @@ async function benchCose(treeSize: number, rounds: number, slice: number, say: (
 export async function benchPeers(options: PeersBenchOptions): Promise<Figure[]> {
   const { log: say, sizes = DEFAULT_SIZES, slice = 0.2, rounds = 3 } = options;
   // The tree figures' ceiling, on the same CPU clock as they are: node:crypto's one-shot SHA-256
-  // of an interior node's 65 bytes.
+  // of an interior node's 65 bytes, one slice before each set of rounds, the median of them all. A
+  // single measurement at the start once read 37% low: the process's other threads (compilers, GC)
+  // still busy with the modules just loaded count in its CPU time.
   const nodeInput = new Uint8Array(65);
   nodeInput[0] = 1;
-  const sha = rate(() => hash('sha256', nodeInput, 'buffer'), 2 * slice, cpuClock);
-  say(`SHA-256 (65 B), CPU time: ${sha.toFixed(0)}/s`);
-  const figures: Figure[] = [{ name: 'SHA-256 of 65 B, CPU time (the ceiling of the tree figures)', value: sha, unit: 'ops/s', note: 'node:crypto hash(), one core' }];
-  for (const n of sizes) figures.push(...(await benchTree(n, sha, rounds, slice, say)));
-  figures.push(...(await benchCose(Math.max(...sizes), 2 * rounds + 1, slice / 2, say)));
-  return figures;
+  const sha256 = () => hash('sha256', nodeInput, 'buffer');
+  await cpuRate(sha256, slice / 5);
+  const samples: number[] = [];
+  const sampleCeiling = async () => {
+    samples.push(await cpuRate(sha256, slice));
+  };
+  const trees: TreeFigure[] = [];
+  for (const n of sizes) trees.push(...(await benchTree(n, sampleCeiling, rounds, slice, say)));
+  const sha = median(samples);
+  say(`SHA-256 (65 B), CPU time: ${sha.toFixed(0)}/s (median of ${samples.length} slices, ${Math.min(...samples).toFixed(0)}-${Math.max(...samples).toFixed(0)})`);
+  return [
+    { name: 'SHA-256 of 65 B, CPU time (the ceiling of the tree figures)', value: sha, unit: 'ops/s', note: `node:crypto hash(), one core; median of ${samples.length} slices, one before each set of rounds` },
+    ...trees.map(({ figure, per, perLabel }) => ({
+      ...figure,
+      ratio: { of: per === 1 ? 'SHA-256/s' : `SHA-256/s ÷ ${perLabel}`, value: (figure.value * per) / sha },
+    })),
+    ...(await benchCose(Math.max(...sizes), 2 * rounds + 1, 0.75 * slice, say)),
+  ];
 }
