@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateKeyPairSync } from 'node:crypto';
 import type { GeneratorOrder, PhaseResult } from './generator.js';
+import { formatFigure, type Figure } from '../measure.js';
+import { benchPeers } from '../peers.js';
 import { es256Ceiling } from './ceiling.js';
 import { BENCH_ORIGIN, BENCH_URL, prefill } from './prefill.js';
 import { summarizeProfile } from './profile-summary.js';
@@ -142,6 +144,10 @@ const rows: Row[] = [];
 const ceilings: number[] = [];
 const verifications: string[] = [];
 
+// Our tree, proofs and COSE verify beside the peer implementations, on the same inputs, in this run
+// and before any service runs (bench/peers.ts; also `npm run bench -- --only peers`).
+const peers: Figure[] = values['skip-peers'] ? [] : await benchPeers({ log: say });
+
 try {
   for (const size of sizes) {
     const dataDir = join(root, `data-${size}`);
@@ -220,6 +226,13 @@ for (const r of rows) {
 }
 console.log('');
 for (const v of verifications) console.log(`verified: ${v}`);
+if (peers.length > 0) {
+  console.log('');
+  console.log('Against the peer implementations (same inputs, same run):');
+  console.log('| figure | value | ratios | conditions |');
+  console.log('|---|---|---|---|');
+  for (const figure of peers) console.log(formatFigure(figure));
+}
 
 // The profiles, one per thread of each server run: main (thread 0) and the worker threads.
 if (values.profile !== undefined) {
