@@ -96,8 +96,10 @@ async function sign(order: Extract<GeneratorOrder, { type: 'sign' }>): Promise<u
       });
     }),
   );
+  // A new set of statements is for a new service: what the last one acknowledged is not this one's.
   statements = parts.flat();
   next = 0;
+  acks.length = 0;
   const bytes = statements.reduce((sum, s) => sum + s.length, 0);
   return { type: 'signed', count: statements.length, meanBytes: bytes / statements.length, seconds: (performance.now() - started) / 1000 };
 }

@@ -179,10 +179,11 @@ try {
       const memory = memoryOf(server.pid);
       const timings = timingsBetween(timingsBefore, await serverTimings(server.url));
       rows.push({ size, phase, result, server: cores, rss: memory.rss, anonymous: memory.anonymous, load, timings });
+      if (result.exhausted) say(`WARNING: the pre-signed statements ran out during "${phase}": its figures are low; give more with --statements`);
       say(
-        `${phase}: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, errors ${JSON.stringify(result.statuses)}, ` +
+        `${phase}: ${result.perSecond.toFixed(0)}/s, p50 ${ms(result.p50)} ms, p99 ${ms(result.p99)} ms, errors ${JSON.stringify(result.statuses)}, ` +
           `server ${total(cores).toFixed(2)} cores (${((total(cores) * 1e6) / Math.max(1, result.perSecond)).toFixed(0)} µs per answer), RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB, ` +
-          `server-side mean: answer ${timings.answerMs.toFixed(1)} ms, accepted to receipt ${timings.receiptMs.toFixed(1)} ms`,
+          `server-side mean: answer ${ms(timings.answerMs)} ms, accepted to receipt ${ms(timings.receiptMs)} ms`,
       );
     };
     for (const concurrency of levels) await measure(`registrations, ${concurrency} connections`, { type: 'closed', url: server.url, concurrency, seconds });
@@ -205,6 +206,11 @@ try {
   if (!values.keep && values.dir === undefined) rmSync(root, { recursive: true, force: true });
 }
 
+/** Milliseconds to one decimal; a dash for a phase that completed nothing (NaN comes over IPC as null). */
+function ms(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? '—' : value.toFixed(1);
+}
+
 function total(cores: ThreadCpu): number {
   return cores.main + cores['other threads'];
 }
@@ -221,7 +227,7 @@ for (const r of rows) {
     .map(([status, n]) => `${status}: ${n}`)
     .join(', ');
   console.log(
-    `| ${r.size.toLocaleString('en')} | ${r.phase} | ${r.result.perSecond.toFixed(0)} | ${r.phase.startsWith('receipts') ? '' : (r.result.perSecond / ceiling).toFixed(3)} | ${r.result.p50.toFixed(1)} | ${r.result.p95.toFixed(1)} | ${r.result.p99.toFixed(1)} | ${errors || 'none'} | ${r.result.pending} | ${total(r.server).toFixed(2)} (${split}) | ${(r.rss / 2 ** 20).toFixed(0)} (${(r.anonymous / 2 ** 20).toFixed(0)}) | ${r.result.generatorCores.toFixed(2)} | ${r.load.toFixed(1)} |`,
+    `| ${r.size.toLocaleString('en')} | ${r.phase} | ${r.result.perSecond.toFixed(0)} | ${r.phase.startsWith('receipts') ? '' : (r.result.perSecond / ceiling).toFixed(3)} | ${ms(r.result.p50)} | ${ms(r.result.p95)} | ${ms(r.result.p99)} | ${errors || 'none'} | ${r.result.pending} | ${total(r.server).toFixed(2)} (${split}) | ${(r.rss / 2 ** 20).toFixed(0)} (${(r.anonymous / 2 ** 20).toFixed(0)}) | ${r.result.generatorCores.toFixed(2)} | ${r.load.toFixed(1)} |`,
   );
 }
 console.log('');
