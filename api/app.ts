@@ -5,7 +5,7 @@ import { Hono, type Context } from 'hono';
 import { MAX_ENTRIES_PER_READ, tiles } from '../log/index.js';
 import { hashLeaf } from '../log/tree/index.js';
 import { toHex } from '../util/index.js';
-import { readBody } from './body.js';
+import { incomingOf, readBody } from './body.js';
 import { healthRoutes } from './health.js';
 import { type Logger, logFailure, noteRequest, observeRequests } from './logging.js';
 import { metricsRoute } from './metrics.js';
@@ -74,7 +74,7 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
     if (type === undefined || !STATEMENT_TYPES.has(type)) {
       return problemResponse({ status: 415, title: 'Unsupported Media Type', detail: 'send the signed statement as application/cose', close: true });
     }
-    const read = await readBody(c.req.raw, maxBody, bodyTimeout);
+    const read = await readBody(c.req.raw, maxBody, bodyTimeout, incomingOf(c));
     if (!read.ok) return problemResponse(read.problem);
     noteRequest(c, { bytesIn: read.body.length });
     const registration = await service.register(read.body);

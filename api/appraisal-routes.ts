@@ -6,7 +6,7 @@ import { AppraisalError, type AppraisalWindow, checkAgent, instantMs, rfc3339 } 
 import { parseStrictJson } from '../util/index.js';
 import { requireRole } from './access.js';
 import type { LoggedAppraisal } from './appraisal-service.js';
-import { readBody } from './body.js';
+import { incomingOf, readBody } from './body.js';
 import { notFound, problemResponse } from './problems.js';
 import type { TransparencyService } from './service.js';
 
@@ -29,7 +29,7 @@ export function appraisalRoutes(app: Hono, service: TransparencyService, basePat
     if (type !== 'application/json') {
       return problemResponse({ status: 415, title: 'Unsupported Media Type', detail: 'send the request as application/json: {"agent", "from"?, "to"?}', close: true });
     }
-    const read = await readBody(c.req.raw, MAX_APPRAISAL_REQUEST_BYTES, 10_000);
+    const read = await readBody(c.req.raw, MAX_APPRAISAL_REQUEST_BYTES, 10_000, incomingOf(c));
     if (!read.ok) return problemResponse(read.problem);
     const request = appraisalRequest(read.body);
     const logged = await service.appraisals.appraise(request.agent, request.window);

@@ -39,3 +39,12 @@ export {
   type ServiceOptions,
   TransparencyService,
 } from './service.js';
+export {
+  DEFAULT_MAX_QUEUED_STATEMENTS,
+  defaultWorkerCount,
+  MAX_WORKERS,
+  ServiceWorkers,
+  type ServiceWorkersOptions,
+  type WorkerPolicyOptions,
+  WorkerPoolError,
+} from './workers.js';

@@ -6,7 +6,7 @@ import { type Context, Hono } from 'hono';
 import { type Report } from '../privacy/index.js';
 import { parseStrictJson } from '../util/index.js';
 import { type Principal, requireRole } from './access.js';
-import { readBody } from './body.js';
+import { incomingOf, readBody } from './body.js';
 import { malformed, notFound, problemResponse } from './problems.js';
 import type { TransparencyService } from './service.js';
 
@@ -39,7 +39,7 @@ export function reportRoutes(app: Hono, service: TransparencyService, basePath: 
   routes.post('/reports', async (c) => {
     const type = c.req.header('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
     if (type !== JSON_TYPE) return problemResponse({ status: 415, title: 'Unsupported Media Type', detail: 'send the query as application/json', close: true });
-    const read = await readBody(c.req.raw, MAX_QUERY_BYTES, 10_000);
+    const read = await readBody(c.req.raw, MAX_QUERY_BYTES, 10_000, incomingOf(c));
     if (!read.ok) {
       const problem = read.problem.status === 413 ? { ...read.problem, detail: `a query is at most ${MAX_QUERY_BYTES} bytes` } : read.problem;
       return problemResponse(problem);

@@ -22,7 +22,9 @@ import {
   coseKeyThumbprint,
   encodeCoseKey,
   encodeCoseKeySet,
-  inclusionReceipt,
+  inclusionReceiptUnder,
+  type OpenedReceiptHead,
+  openReceiptHead,
   registeredFromSign1,
   registeredStatement,
   signStatement,
@@ -37,6 +39,7 @@ import { checkpointSignatures, receiptHead, serviceCheckpointSigner } from './ch
 import { ServiceError } from './errors.js';
 import { type ServiceKeys, updateKeyring } from './keys.js';
 import { createLogger, type Logger } from './logging.js';
+import { ServiceWorkers, type WorkerPolicyOptions } from './workers.js';
 import { type MetricsOptions, secondsSince, ServiceMetrics } from './metrics.js';
 
 export interface ServiceOptions {
@@ -61,6 +64,11 @@ export interface ServiceOptions {
   readonly appraisal?: AppraisalOptions;
   /** Regulators' privacy budgets (privacy/config.ts); none by default, so no report can be made. */
   readonly privacy?: PrivacyConfig;
+  /**
+   * Worker threads for admission and index records (workers.ts), built from the policy's own
+   * configuration files, which must give `policy`'s digest. Without, both run on the event loop.
+   */
+  readonly workers?: { readonly size?: number; readonly policyOptions: WorkerPolicyOptions; readonly maxQueuedStatements?: number };
 }
 
 /** A statement the service signed and registered itself (an appraisal, a privacy report). */
@@ -84,6 +92,8 @@ export type EntryState =
   | { readonly status: 'unknown' };
 
 const POLICY_RECORD = 'registration-policy.json';
+/** Opened heads kept: the latest few checkpoints, which nearly every receipt is issued under. */
+const OPENED_HEADS = 16;
 
 export class TransparencyService {
   private accepting = true;
@@ -92,6 +102,8 @@ export class TransparencyService {
   private readonly checkpointVerifier: string;
   /** This instance's Prometheus registry and metrics (metrics.ts). */
   readonly metrics: ServiceMetrics;
+  /** Signed tree heads opened for receipts, by tree size, oldest first (see openHead). */
+  private readonly openedHeads = new Map<number, OpenedReceiptHead>();
   /** Registrations between the readiness check and their answer: close() lets them finish. */
   private readonly registering = new Set<Promise<unknown>>();
   /** Appraisal of agents against their profiles, its results logged as the service's own statements. */
@@ -109,6 +121,7 @@ export class TransparencyService {
     /** The entry id of the policy statement in force. */
     readonly policyEntryId: string,
     readonly logger: Logger,
+    private readonly workers: ServiceWorkers | undefined,
   ) {
     this.keySetBytes = encodeCoseKeySet(keyring);
     const checkpointKey = createPublicKey(options.keys.checkpointKey);
@@ -138,10 +151,21 @@ export class TransparencyService {
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     let index: EntryIndex | undefined;
+    let workers: ServiceWorkers | undefined;
     try {
+      if (options.workers !== undefined) {
+        workers = await ServiceWorkers.open({
+          policyOptions: options.workers.policyOptions,
+          policyDigest: options.policy.digest,
+          ...(options.workers.size === undefined ? {} : { size: options.workers.size }),
+          ...(options.workers.maxQueuedStatements === undefined ? {} : { maxQueuedStatements: options.workers.maxQueuedStatements }),
+        });
+      }
+      const pool = workers;
       index = await EntryIndex.open({
         log,
         space: storage.space('index'),
+        ...(pool === undefined ? {} : { records: (first, entries, registeredAt) => pool.indexRecords(first, entries, registeredAt) }),
         onError: (error) => logger.error({ err: error, indexedSize: index?.size }, 'the entry index could not catch up; it retries at the next checkpoint'),
       });
       if (index.rebuilt !== undefined) logger.warn({ reason: index.rebuilt }, 'the entry index was dropped and is being rebuilt from the log');
@@ -150,13 +174,14 @@ export class TransparencyService {
         { origin: options.origin, issuer: options.issuer, treeSize: log.size, indexedSize: index.size, policyDigest: options.policy.digest, policyEntryId, openPolicy: options.policy.open },
         'service started',
       );
-      const service = new TransparencyService(log, index, storage, options, keyring, policyEntryId, logger);
+      const service = new TransparencyService(log, index, storage, options, keyring, policyEntryId, logger, workers);
       service.appraisals.start();
       // Releases a crash left charged but unanswered are logged before any new charge (privacy/reports.ts).
       service.reports.recover().catch((error: unknown) => logger.error({ err: error }, 'privacy reports left by a crash could not be settled yet; retried at the next report'));
       return service;
     } catch (error) {
       await index?.close();
+      await workers?.close();
       await log.close();
       throw error;
     }
@@ -251,10 +276,13 @@ export class TransparencyService {
   }
 
   private async admitAndSubmit(statement: Uint8Array): Promise<Registration> {
-    const admission = this.options.policy.admit(statement, { now: new Date(this.now()) });
+    // The policy decoded the statement already: the log entry is built from that, not a second decode.
+    const entry =
+      this.workers === undefined
+        ? registeredFromSign1(this.options.policy.admit(statement, { now: new Date(this.now()) }).statement.sign1)
+        : await this.workers.admit(statement, this.now());
     const accepted = process.hrtime.bigint();
-    // The policy decoded the statement already: build the log entry from that, not a second decode.
-    const submission = this.log.submit(registeredFromSign1(admission.statement.sign1));
+    const submission = this.log.submit(entry);
     // Time to receipt, measured off the log's path: one reaction on the promise the sequencer
     // resolves anyway, which also counts the registrations answered 303.
     submission.result.then(
@@ -286,9 +314,17 @@ export class TransparencyService {
 
   /** The inclusion receipt of entry `index` under the checkpoint of `treeSize`. */
   async receipt(index: number, treeSize: number): Promise<Uint8Array> {
-    const head = await this.signedHead(treeSize);
+    const head = this.openedHeads.get(treeSize) ?? (await this.openHead(treeSize));
     const path = await this.log.inclusionProof(index, treeSize);
-    return inclusionReceipt(receiptHead(head), { treeSize, leafIndex: index, path });
+    return inclusionReceiptUnder(head, { treeSize, leafIndex: index, path });
+  }
+
+  /** The head of `treeSize` opened for receipts, kept for the few latest sizes (most receipts are under them). */
+  private async openHead(treeSize: number): Promise<OpenedReceiptHead> {
+    const opened = openReceiptHead(receiptHead(await this.signedHead(treeSize)));
+    this.openedHeads.set(treeSize, opened);
+    if (this.openedHeads.size > OPENED_HEADS) this.openedHeads.delete(this.openedHeads.keys().next().value!);
+    return opened;
   }
 
   /** A consistency receipt from `from` to the checkpoint at `to` (default: the latest). */
@@ -328,6 +364,7 @@ export class TransparencyService {
     await this.appraisals.close();
     // The index stops first: it resumes from its own durable size when the service starts again.
     await this.index.close();
+    await this.workers?.close();
     await this.log.close();
     this.logger.info({ treeSize: this.log.size }, 'log closed');
   }

@@ -7,6 +7,8 @@ export interface Figure {
   readonly unit: 'ops/s' | 'bytes' | 'ms' | 'seconds';
   /** The rate as a fraction of the ceiling it is compared with, when there is one. */
   readonly ratio?: { readonly of: string; readonly value: number };
+  /** Against a peer implementation: atlog's rate divided by this one's, on the same inputs. */
+  readonly versus?: { readonly of: string; readonly value: number };
   readonly note?: string;
 }
 
@@ -58,7 +60,7 @@ export function pairedRate(ceiling: () => void, subject: () => void, rounds = 9,
   return { ceiling: median(ceilings), subject: median(subjects), ratio: median(ratios) };
 }
 
-function median(values: number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
@@ -93,8 +95,12 @@ export function rssBytes(): number {
 
 const units = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n >= 10 ? n.toFixed(1) : n.toFixed(3));
 
+// Peer libraries span five orders of magnitude: three decimals would print 0.000 for a proof that
+// costs a million hashes and 54321.000 for a ratio that needs no decimals at all.
+const ratioDigits = (r: number) => (r === 0 ? '0' : r < 0.01 ? r.toPrecision(2) : r >= 1000 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(3));
+
 export function formatFigure(f: Figure): string {
   const value = f.unit === 'bytes' ? `${(f.value / 2 ** 20).toFixed(0)} MiB` : f.unit === 'ms' ? `${f.value.toFixed(0)} ms` : f.unit === 'seconds' ? `${f.value.toFixed(2)} s` : `${units(f.value)}/s`;
-  const ratio = f.ratio ? `${f.ratio.value.toFixed(3)} of ${f.ratio.of}` : '';
-  return `| ${f.name} | ${value} | ${ratio} | ${f.note ?? ''} |`;
+  const ratios = [f.ratio ? `${ratioDigits(f.ratio.value)} of ${f.ratio.of}` : '', f.versus ? `${f.versus.of}: ${ratioDigits(f.versus.value)}` : ''];
+  return `| ${f.name} | ${value} | ${ratios.filter((r) => r !== '').join('; ')} | ${f.note ?? ''} |`;
 }

@@ -5,6 +5,7 @@ import { benchAppraisal } from './appraisal.js';
 import { benchCose } from './cose.js';
 import { benchCorrelation } from './correlation.js';
 import { benchLog } from './log.js';
+import { benchPeers } from './peers.js';
 import { benchPrivacy } from './privacy.js';
 import { type Figure, formatFigure, sha256Ceiling } from './measure.js';
 
@@ -15,8 +16,8 @@ const { values } = parseArgs({
   },
 });
 const only = values.only;
-if (only !== undefined && !['log', 'cose', 'correlation', 'appraisal', 'privacy'].includes(only)) {
-  console.error('bench: --only takes log, cose, correlation, appraisal or privacy');
+if (only !== undefined && !['log', 'cose', 'correlation', 'appraisal', 'privacy', 'peers'].includes(only)) {
+  console.error('bench: --only takes log, cose, correlation, appraisal, privacy or peers');
   process.exit(2);
 }
 const entries = Number(values.entries);
@@ -36,6 +37,7 @@ if (only === undefined || only === 'cose') figures.push(...benchCose(say));
 if (only === undefined || only === 'correlation') figures.push(...benchCorrelation({ log: say }));
 if (only === undefined || only === 'appraisal') figures.push(...(await benchAppraisal({ actions: 100_000, log: say })));
 if (only === undefined || only === 'privacy') figures.push(...(await benchPrivacy({ records: entries, log: say })));
+if (only === undefined || only === 'peers') figures.push(...(await benchPeers({ log: say })));
 
 console.log('| figure | value | ratio | conditions |');
 console.log('|---|---|---|---|');

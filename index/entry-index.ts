@@ -5,7 +5,7 @@
 // and every query answers for one tree size, a prefix of the log. Only this class writes the
 // index; the HTTP handlers only read it.
 
-import { type KeyValueSpace, MAX_ENTRIES_PER_READ, type MerkleLog, type SignedTreeHead } from '../log/index.js';
+import { type KeyValue, type KeyValueSpace, MAX_ENTRIES_PER_READ, type MerkleLog, type SignedTreeHead } from '../log/index.js';
 import { bytesEqual, readUint64BE } from '../util/index.js';
 import { IndexError } from './errors.js';
 import {
@@ -14,17 +14,18 @@ import {
   decodeState,
   encodeState,
   entryKey,
+  entryRecords,
   type Field,
   FIELDS,
   INDEX_FORMAT,
   type IndexState,
   indexOfSecondaryKey,
-  recordsOf,
+  type RecordsMaker,
   secondaryKey,
   STATE_KEY,
   valuePrefix,
 } from './keys.js';
-import { ENTRY_TYPE_CODES, ENTRY_TYPES, type EntryType, type IndexedEntry, indexEntry } from './records.js';
+import { ENTRY_TYPE_CODES, ENTRY_TYPES, type EntryType, type IndexedEntry } from './records.js';
 
 export interface EntryIndexOptions {
   readonly log: MerkleLog;
@@ -36,6 +37,12 @@ export interface EntryIndexOptions {
   readonly onError?: (error: unknown) => void;
   /** Told the new indexed size after each batch is durable (progress, metrics). */
   readonly onIndexed?: (size: number) => void;
+  /**
+   * Makes a batch's records (default: {@link entryRecords} on this thread). The service passes
+   * its worker threads', so that indexing does not hold the event loop; the records must be the
+   * same bytes either way.
+   */
+  readonly records?: RecordsMaker;
 }
 
 /** Why an index found at open was dropped and rebuilt from the log. */
@@ -292,10 +299,10 @@ export class EntryIndex {
       const count = Math.min(this.batchEntries, this.log.size - first);
       const entries = await this.log.entries(first, count);
       const size = first + entries.length;
-      const puts: [Uint8Array, Uint8Array][] = [];
-      for (let i = 0; i < entries.length; i++) {
-        puts.push(...recordsOf(indexEntry(entries[i]!, first + i, await times.of(first + i))));
-      }
+      const registeredAt: number[] = [];
+      for (let i = 0; i < entries.length; i++) registeredAt.push(await times.of(first + i));
+      const made = this.options.records === undefined ? entryRecords(first, entries, registeredAt) : await this.options.records(first, entries, registeredAt);
+      const puts: KeyValue[] = [...made];
       const state: IndexState = { format: INDEX_FORMAT, size, rootHash: await this.log.rootAt(size) };
       puts.push([STATE_KEY, encodeState(state)]);
       await this.space.write({ puts });

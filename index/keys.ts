@@ -10,7 +10,8 @@
 
 import { readUint64BE, writeUint64BE } from '../util/index.js';
 import { IndexError } from './errors.js';
-import { ENTRY_TYPE_CODES, type EntryType, type IndexedEntry, MAX_KEY_VALUE_BYTES } from './records.js';
+import type { KeyValue } from '../log/index.js';
+import { ENTRY_TYPE_CODES, type EntryType, type IndexedEntry, indexEntry, MAX_KEY_VALUE_BYTES } from './records.js';
 
 /** The fields an entry can be looked up by. Stored as one byte: never renumber. */
 export const FIELDS = {
@@ -143,6 +144,21 @@ export function lookupsOf(record: IndexedEntry): [Field, string][] {
   add('trace', record.traceId);
   return out;
 }
+
+/**
+ * Every key and value the index stores for the entries [first, first + entries.length): what a
+ * {@link RecordsMaker} must return. Pure, so it may run anywhere (a worker thread).
+ */
+export function entryRecords(first: number, entries: readonly Uint8Array[], registeredAt: readonly number[]): [Uint8Array, Uint8Array][] {
+  const puts: [Uint8Array, Uint8Array][] = [];
+  for (let i = 0; i < entries.length; i++) {
+    for (const put of recordsOf(indexEntry(entries[i]!, first + i, registeredAt[i]!))) puts.push(put);
+  }
+  return puts;
+}
+
+/** Makes the records of a run of entries: {@link entryRecords}, here or elsewhere (a worker thread). */
+export type RecordsMaker = (first: number, entries: readonly Uint8Array[], registeredAt: readonly number[]) => Promise<readonly KeyValue[]>;
 
 /** Every key and value the index stores for one entry. */
 export function recordsOf(record: IndexedEntry): [Uint8Array, Uint8Array][] {

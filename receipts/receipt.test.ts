@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { consistencyProofPlan, hashLeaf, inclusionProofPlan } from '../log/tree/index.js';
+import { consistencyProofPlan, hashLeaf, inclusionProofLength, inclusionProofPlan } from '../log/tree/index.js';
 import { proofOf, rootOf } from '../test/support/complete-nodes.js';
 import { completeNodes, NaiveTree } from '../test/support/naive-tree.js';
 import { VECTORS } from '../test/support/vectors.js';
@@ -19,6 +19,8 @@ import {
   encodeInclusionProof,
   inclusionProofRoot,
   inclusionReceipt,
+  inclusionReceiptUnder,
+  openReceiptHead,
   parseReceipt,
   signTreeHead,
   verifyConsistencyReceipt,
@@ -479,5 +481,48 @@ describe('lenient input where it is safe', () => {
 
   it('a decoded COSE_Sign1 instead of bytes', () => {
     expect(verifyInclusionReceipt(decodeSign1(receipt3), entries[3]!, keys).leafIndex).toBe(3);
+  });
+});
+
+describe('inclusion receipts assembled under an opened head', () => {
+  // The assembled bytes must be what the generic deterministic encoder makes of the same receipt,
+  // at every width of every CBOR head involved: sizes and indices of 0, 1, 2, 3, 5 and 9 bytes,
+  // issuers long enough to push the protected header past 23 and 255 bytes (a head is at most 64 KiB).
+  const generic = (head: SignedTreeHead, proof: { treeSize: number; leafIndex: number; path: Uint8Array[] }) => {
+    const sign1 = decodeSign1(head.signature);
+    const vdp = new Map<number, CborValue>([[-1, [encodeCbor([proof.treeSize, proof.leafIndex, proof.path])]]]);
+    return encodeSign1({ protectedBytes: sign1.protectedBytes, unprotectedHeader: new Map<Label, CborValue>([[HeaderLabel.vdp, vdp]]), payload: null, signature: sign1.signature });
+  };
+  const pathFor = (index: number, size: number) => Array.from({ length: inclusionProofLength(index, size) }, (_, i) => new Uint8Array(32).fill(i + 1));
+
+  it('gives the bytes the generic encoder gives, at every CBOR width', () => {
+    const cases: [number, number][] = [
+      [1, 0],
+      [2, 1],
+      [24, 23],
+      [25, 24],
+      [256, 255],
+      [257, 256],
+      [65_537, 65_536],
+      [2 ** 32 + 1, 2 ** 32],
+      [Number.MAX_SAFE_INTEGER, 12_345],
+    ];
+    for (const issuer of ['https://a.example', `https://${'a'.repeat(300)}.example`, `https://${'b'.repeat(1_000)}.example`]) {
+      for (const [size, index] of cases) {
+        const head = signTreeHead(service.privateKey, { issuer, subject: SERVICE.subject }, { size, rootHash: new Uint8Array(32).fill(7), timestamp: 1_700_000_000_000 });
+        const proof = { treeSize: size, leafIndex: index, path: pathFor(index, size) };
+        expect(hex(inclusionReceipt(head, proof)), `${issuer.length} ${size} ${index}`).toBe(hex(generic(head, proof)));
+      }
+    }
+  });
+
+  it('verifies, and is refused for another size, as the generic receipt is', () => {
+    const size = 7;
+    const opened = openReceiptHead(headAt(size));
+    for (let index = 0; index < size; index++) {
+      const receipt = inclusionReceiptUnder(opened, inclusionAt(index, size));
+      expect(verifyInclusionReceipt(receipt, entries[index]!, [serviceKey]).leafIndex).toBe(index);
+    }
+    expectCode(() => inclusionReceiptUnder(opened, inclusionAt(0, size - 1)), 'RECEIPT_TREE_SIZE_MISMATCH');
   });
 });

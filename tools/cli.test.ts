@@ -218,6 +218,8 @@ describe('usage errors: one line, exit 2; other errors exit 1; never a stack tra
     ['a missing file', ['inspect', 'missing.cose'], 1, /^atlog: cannot read file missing\.cose: no such file or directory$/m],
     ['a missing key file', ['sign', ...signArgs.slice(2), '--key', 'nokey.pem', 'payload.json', '-o', 'u.cose'], 1, /cannot read --key nokey\.pem: no such file/],
     ['a directory for a file', ['inspect', '.'], 1, /it is a directory/],
+    ['a bad --workers', ['serve', '--data', 'never', '--port', '0', '--workers', 'many'], 2, /--workers must be a whole number from 0 to 64/],
+    ['too many --workers', ['serve', '--data', 'never', '--port', '0', '--workers', '65'], 2, /--workers must be a whole number from 0 to 64/],
   ];
   for (const [what, args, code, pattern] of cases) {
     it.concurrent(what, async () => expectOneLineError(await atlog(args), code, pattern));

@@ -32,10 +32,101 @@ const SURROGATE = /[\ud800-\udfff]/;
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** Parses strict JSON (see the file comment). Objects come back as plain objects. */
+/**
+ * Parses strict JSON (see the file comment). Objects come back as plain objects.
+ *
+ * Every payload of a registration is parsed here twice (the policy, the index), so the common
+ * case is fast: one scan of the text counts its object members and bounds its depth, then the
+ * native JSON.parse (the same RFC 8259 grammar) builds the value, and a walk of the value counts
+ * its members again. JSON.parse keeps the last of two equal names and drops the first with its
+ * whole value, so the value has fewer members than the text exactly when a name repeats. Any
+ * text that fails a check is parsed again by the full parser below, which says what is wrong and
+ * where.
+ */
 export function parseStrictJson(text: string, limits: StrictJsonLimits): unknown {
   if (typeof text !== 'string') throw new JsonSyntaxError('not text', 0);
   if (text.length > limits.maxLength) throw new JsonSyntaxError(`longer than ${limits.maxLength} characters`, limits.maxLength);
+  const members = countMembers(text, limits.maxDepth);
+  if (members >= 0) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined) {
+      const checkSurrogates = SURROGATE.test(text) || ESCAPED_SURROGATE.test(text);
+      if (walkMembers(value, checkSurrogates) === members) return value;
+    }
+  }
+  return parseFully(text, limits);
+}
+
+// An escaped UTF-16 surrogate (\uD800 to \uDFFF), which JSON.parse accepts alone.
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COLON = 58;
+
+/**
+ * The number of object members in a text (its colons outside strings), or -1 when it nests deeper
+ * than `maxDepth` or a string does not close (the full parser then says so).
+ */
+function countMembers(text: string, maxDepth: number): number {
+  let members = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // To the closing quote: the next one not escaped by an odd run of backslashes.
+      let close = text.indexOf('"', i + 1);
+      for (;;) {
+        if (close === -1) return -1;
+        let slashes = 0;
+        while (text.charCodeAt(close - 1 - slashes) === BACKSLASH) slashes++;
+        if (slashes % 2 === 0) break;
+        close = text.indexOf('"', close + 1);
+      }
+      i = close;
+    } else if (c === COLON) members++;
+    else if (c === 123 || c === 91) {
+      if (++depth > maxDepth) return -1;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return members;
+}
+
+/**
+ * The number of object members in a parsed value, or -1 when it holds a number JSON.parse made
+ * infinite or (when `checkSurrogates`) a string or name with a lone surrogate.
+ */
+function walkMembers(value: unknown, checkSurrogates: boolean): number {
+  if (typeof value === 'number') return Number.isFinite(value) ? 0 : -1;
+  if (typeof value === 'string') return checkSurrogates && LONE_SURROGATE.test(value) ? -1 : 0;
+  if (typeof value !== 'object' || value === null) return 0;
+  let members = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const inner = walkMembers(item, checkSurrogates);
+      if (inner < 0) return -1;
+      members += inner;
+    }
+    return members;
+  }
+  for (const name of Object.keys(value)) {
+    if (checkSurrogates && LONE_SURROGATE.test(name)) return -1;
+    const inner = walkMembers((value as Record<string, unknown>)[name], checkSurrogates);
+    if (inner < 0) return -1;
+    members += 1 + inner;
+  }
+  return members;
+}
+
+/**
+ * @internal The full grammar, character by character: the reference the fast path is tested
+ * against, and the source of every error.
+ */
+export function parseFully(text: string, limits: StrictJsonLimits): unknown {
   const parser = new Parser(text, limits.maxDepth);
   parser.skipWhitespace();
   const value = parser.value(1);

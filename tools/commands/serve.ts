@@ -4,9 +4,19 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ACCESS_ROLES, type AccessToken, loadServiceKeys, parseAccessTokens, startServer, TransparencyService } from '../../api/index.js';
+import {
+  ACCESS_ROLES,
+  type AccessToken,
+  defaultWorkerCount,
+  loadServiceKeys,
+  MAX_WORKERS,
+  parseAccessTokens,
+  startServer,
+  TransparencyService,
+  type WorkerPolicyOptions,
+} from '../../api/index.js';
 import { parsePrivacyConfig, type PrivacyConfig } from '../../privacy/index.js';
-import { policyFromOptions, type RegistrationPolicy } from '../../statements/index.js';
+import { policyFromOptions } from '../../statements/index.js';
 import { CliError, usageError } from '../errors.js';
 import { safeText } from '../format.js';
 import type { Context } from '../io.js';
@@ -29,6 +39,7 @@ interface ServeOptions {
   readonly appraisalInterval: string;
   readonly appraisalStaleness: string;
   readonly privacy?: string;
+  readonly workers?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -62,6 +73,7 @@ export const serve: CliCommand = {
       .option('--appraisal-interval <seconds>', 'continuous appraisal: least time between two passes (each appraises at most 64 agents)', '10')
       .option('--appraisal-staleness <seconds>', 'continuous appraisal: log an unchanged verdict again once the latest is this old', '3600')
       .option('--privacy <file>', 'regulators’ privacy budgets (JSON; see docs/privacy.md); without it no report can be made')
+      .option('--workers <n>', `worker threads that admit statements and make index records; 0 runs both on the event loop (default: one per core beyond the first, here ${defaultWorkerCount()})`)
       .action(async (options: ServeOptions) => {
         await run(options, ctx);
       });
@@ -79,7 +91,10 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
   const dataDir = resolve(options.data);
   const say = (line: string) => ctx.io.stderr.write(`atlog: ${line}\n`);
 
-  const policy = buildPolicy(options);
+  const workerCount = options.workers === undefined ? defaultWorkerCount() : integerOption(options.workers, '--workers', 0, MAX_WORKERS);
+  const policyOptions = policyOptionsOf(options);
+  const policy = policyFromOptions(policyOptions);
+  const workers = workerCount === 0 ? undefined : { size: workerCount, policyOptions };
   const accessTokens = options.tokens === undefined ? [] : loadAccessTokens(options.tokens);
   const privacy = options.privacy === undefined ? undefined : loadPrivacyConfig(options.privacy);
   const keys = loadServiceKeys({
@@ -98,7 +113,12 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
     ({ port }) => {
       url = publicUrl(options.url ?? `http://localhost:${port}`);
       origin = options.origin ?? `${url.host}${url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')}`;
-      return TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs, accessTokens, appraisal, ...(privacy === undefined ? {} : { privacy }) });
+      return TransparencyService.open({ dataDir, keys, issuer: url.href.replace(/\/$/, ''), origin, policy, receiptWaitMs,
+        accessTokens,
+        appraisal,
+        ...(privacy === undefined ? {} : { privacy }),
+        ...(workers === undefined ? {} : { workers }),
+      });
     },
     { port: requestedPort, hostname: options.host },
   );
@@ -115,6 +135,7 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
   say(`serving ${safeText(url.href, 200)} on ${server.url} (origin ${safeText(origin, 120)})`);
   say(`log in ${safeText(dataDir, 200)}: ${service.log.size} entries; keys at ${server.url}/.well-known/scitt-keys, checkpoint at ${server.url}/checkpoint`);
   say(`checkpoint verifier key (pin it in monitors): ${service.checkpointVerifierKey()}`);
+  say(workerCount === 0 ? 'admission and index records on the event loop (--workers 0)' : `admission and index records in ${workerCount} worker thread${workerCount === 1 ? '' : 's'}`);
   if (appraisal.continuous) say(`continuous appraisal: every ${appraisal.intervalMs / 1000} s at most, results in the log (GET /agents/{id}/appraisal)`);
   if (accessTokens.length > 0) {
     const roles = ACCESS_ROLES.map((role) => `${accessTokens.filter((t) => t.role === role).length} ${role}`).join(', ');
@@ -136,13 +157,17 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
   say('stopped; everything acknowledged is written');
 }
 
-/** The configured policy (file and flags combined), or the open development policy when none is. */
-function buildPolicy(options: ServeOptions): RegistrationPolicy {
-  return policyFromOptions({
+/**
+ * The policy's configuration (file and flags combined; neither: the open development policy), as
+ * file names resolved against this directory, so that worker threads read the same files.
+ */
+function policyOptionsOf(options: ServeOptions): WorkerPolicyOptions {
+  return {
     ...(options.config === undefined ? {} : { policyFile: options.config }),
     issuerKeys: options.issuerKey,
     trustAnchors: options.trustAnchor,
-  });
+    cwd: process.cwd(),
+  };
 }
 
 /** The access tokens file: at most 64 KiB of JSON; a bad entry stops the service before it starts. */

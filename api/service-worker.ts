@@ -1,0 +1,52 @@
+// A worker thread of the service (workers.ts): it builds the registration policy from the same
+// configuration files as the service, says which digest it got, then answers jobs. Everything it
+// runs is a pure function of the bytes it is sent.
+import { parentPort, workerData } from 'node:worker_threads';
+import { entryRecords } from '../index/index.js';
+import { registeredFromSign1 } from '../receipts/index.js';
+import { PolicyError, policyFromOptions, type RegistrationPolicy } from '../statements/index.js';
+import type { WorkerPolicyOptions } from './workers.js';
+import { type AdmissionOutcome, packBytes, unpackBytes, type WorkerJob, type WorkerReply } from './worker-messages.js';
+
+const port = parentPort!;
+const { policyOptions } = workerData as { policyOptions: WorkerPolicyOptions };
+
+let policy: RegistrationPolicy;
+try {
+  policy = policyFromOptions(policyOptions);
+  port.postMessage({ type: 'ready', digest: policy.digest });
+} catch (error) {
+  port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+}
+
+port.on('message', ({ id, job }: { id: number; job: WorkerJob }) => {
+  const reply = answer(job);
+  port.postMessage({ id, reply }, [reply.buffer]);
+});
+
+function answer(job: WorkerJob): WorkerReply {
+  const parts = unpackBytes(job.buffer, job.offsets);
+  if (job.type === 'records') {
+    const registeredAt = Array.from(job.registeredAt);
+    const { buffer, offsets } = packBytes(entryRecords(job.first, parts, registeredAt).flat());
+    return { type: 'records', buffer, offsets };
+  }
+  const outcomes: AdmissionOutcome[] = [];
+  const entries: Uint8Array[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    try {
+      const admission = policy.admit(parts[i]!, { now: new Date(job.now[i]!) });
+      entries.push(registeredFromSign1(admission.statement.sign1));
+      outcomes.push(null);
+    } catch (error) {
+      outcomes.push(
+        error instanceof PolicyError
+          ? { kind: 'policy', code: error.code, rule: error.rule, message: error.message }
+          : { kind: 'fault', message: error instanceof Error ? error.message : String(error) },
+      );
+    }
+  }
+  const { buffer, offsets } = packBytes(entries);
+  return { type: 'admitted', outcomes, buffer, offsets };
+}

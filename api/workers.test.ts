@@ -1,0 +1,122 @@
+// The worker pool against the built worker script (dist/api/service-worker.js: threads run
+// JavaScript, not the TypeScript sources), with real policies built from real key files.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entryRecords } from '../index/index.js';
+import { CoseAlgorithm, generateKeyPair, registeredStatement, signStatement } from '../receipts/index.js';
+import { PolicyError, policyFromOptions } from '../statements/index.js';
+import { encodePayload, execAuditPayload } from '../test/support/agent-statements.js';
+import { requireFreshBuild } from '../test/support/built.js';
+import { thrown } from '../test/support/errors.js';
+import { REPO_ROOT } from '../test/support/vectors.js';
+import { ServiceError } from './errors.js';
+import { ServiceWorkers } from './workers.js';
+
+const WORKER_URL = new URL(`file://${join(REPO_ROOT, 'dist/api/service-worker.js')}`);
+const AGENT = 'spiffe://domain-a.example/agent/worker-1';
+const agentKey = generateKeyPair(CoseAlgorithm.ES256);
+const stranger = generateKeyPair(CoseAlgorithm.ES256);
+
+function statement(n: number, key = agentKey.privateKey): Uint8Array {
+  const payload = execAuditPayload({ jti: `0b7a6c1e-0000-4000-8000-${n.toString(16).padStart(12, '0')}`, iss: AGENT, agent: AGENT, wid: 'wf-1', iat: 1_767_225_600 + n });
+  return signStatement({ key, iss: AGENT, sub: AGENT, contentType: 'application/vnd.atlog.exec-audit+json', payload: encodePayload(payload) });
+}
+
+let dir: string;
+let policyOptions: { issuerKeys: string[]; cwd: string };
+let pool: ServiceWorkers;
+
+beforeAll(async () => {
+  requireFreshBuild('dist/api/service-worker.js', ['api', 'statements', 'receipts', 'index', 'log', 'util']);
+  dir = mkdtempSync(join(tmpdir(), 'atlog-workers-'));
+  writeFileSync(join(dir, 'agent.pem'), agentKey.publicKey.export({ format: 'pem', type: 'spki' }));
+  policyOptions = { issuerKeys: ['agent.pem'], cwd: dir };
+  pool = await ServiceWorkers.open({ size: 2, policyOptions, policyDigest: policyFromOptions(policyOptions).digest, workerUrl: WORKER_URL });
+});
+
+afterAll(async () => {
+  await pool?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('ServiceWorkers', () => {
+  it('admits what the policy admits, giving the registered statement, for batches spread over both threads', async () => {
+    const statements = Array.from({ length: 200 }, (_, n) => statement(n));
+    const entries = await Promise.all(statements.map((s) => pool.admit(s, Date.now())));
+    entries.forEach((entry, n) => expect(Buffer.from(entry).equals(Buffer.from(registeredStatement(statements[n]!)))).toBe(true));
+    expect(pool.queueDepth).toBe(0);
+  });
+
+  it('refuses what the policy refuses, with the same code and rule as policy.admit', async () => {
+    const policy = policyFromOptions(policyOptions);
+    const refused = [statement(1, stranger.privateKey), new Uint8Array([0xd2, 0x84]), new Uint8Array(70_000)];
+    for (const bytes of refused) {
+      const inThread = thrown(() => policy.admit(bytes), PolicyError);
+      const inWorker = await pool.admit(bytes, Date.now()).then(
+        () => expect.unreachable('admitted'),
+        (error: unknown) => error,
+      );
+      expect(inWorker).toBeInstanceOf(PolicyError);
+      expect({ code: (inWorker as PolicyError).code, rule: (inWorker as PolicyError).rule }).toEqual({ code: inThread.code, rule: inThread.rule });
+    }
+    // One refusal does not spoil its batch.
+    const [good, bad] = await Promise.allSettled([pool.admit(statement(2), Date.now()), pool.admit(statement(3, stranger.privateKey), Date.now())]);
+    expect(good.status).toBe('fulfilled');
+    expect(bad.status).toBe('rejected');
+  });
+
+  it('makes the same index records as the index does on its own thread', async () => {
+    const entries = Array.from({ length: 50 }, (_, n) => registeredStatement(statement(n)));
+    const times = entries.map((_, i) => 1_767_225_600_000 + i);
+    const here = entryRecords(1000, entries, times).map(([k, v]) => [Buffer.from(k).toString('hex'), Buffer.from(v).toString('hex')]);
+    const there = (await pool.indexRecords(1000, entries, times)).map(([k, v]) => [Buffer.from(k).toString('hex'), Buffer.from(v).toString('hex')]);
+    expect(there).toEqual(here);
+    expect(here.length).toBeGreaterThan(entries.length);
+  });
+
+  it('refuses to start when a thread builds another policy than the service', async () => {
+    const error = await ServiceWorkers.open({ size: 1, policyOptions, policyDigest: '00'.repeat(32), workerUrl: WORKER_URL }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServiceError);
+    expect((error as ServiceError).code).toBe('CONFIG_INVALID');
+    const missing = await ServiceWorkers.open({ size: 1, policyOptions: { issuerKeys: ['missing.pem'], cwd: dir }, policyDigest: 'x', workerUrl: WORKER_URL }).catch((e: unknown) => e);
+    expect((missing as ServiceError).message).toMatch(/could not build the registration policy/);
+  });
+
+  it('refuses more statements than it queues, retryably, and loses none it took', async () => {
+    const small = await ServiceWorkers.open({ size: 1, policyOptions, policyDigest: policyFromOptions(policyOptions).digest, maxQueuedStatements: 10, workerUrl: WORKER_URL });
+    try {
+      const outcomes = await Promise.allSettled(Array.from({ length: 15 }, (_, n) => small.admit(statement(n), Date.now())));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
+      const refusals = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => (o.reason as ServiceError).code);
+      expect(refusals).toEqual(Array(5).fill('QUEUE_FULL'));
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('fails the jobs of a thread that dies as retryable, replaces it, and goes on', async () => {
+    const fragile = await ServiceWorkers.open({ size: 1, policyOptions, policyDigest: policyFromOptions(policyOptions).digest, workerUrl: WORKER_URL });
+    try {
+      const inFlight = fragile.admit(statement(1), Date.now());
+      // The worker is killed with the job sent (the batch leaves at the next turn of the loop).
+      await new Promise((resolve) => setImmediate(resolve));
+      await (fragile as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0]!.worker.terminate();
+      const error = await inFlight.catch((e: unknown) => e);
+      expect((error as ServiceError).code).toBe('NOT_READY');
+      // A replacement comes up; registrations go through again.
+      for (let attempt = 0; fragile.size === 0 && attempt < 100; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(fragile.size).toBe(1);
+      await expect(fragile.admit(statement(2), Date.now())).resolves.toBeInstanceOf(Uint8Array);
+    } finally {
+      await fragile.close();
+    }
+  });
+
+  it('answers NOT_READY once closed', async () => {
+    const closing = await ServiceWorkers.open({ size: 1, policyOptions, policyDigest: policyFromOptions(policyOptions).digest, workerUrl: WORKER_URL });
+    await closing.close();
+    expect(((await closing.admit(statement(1), Date.now()).catch((e: unknown) => e)) as ServiceError).code).toBe('NOT_READY');
+  });
+});

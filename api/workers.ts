@@ -1,0 +1,247 @@
+// The service's worker threads: the CPU-heavy pure work of a registration, off the event loop, so
+// that a machine's other cores share it. Two kinds of job, both pure functions of their bytes:
+//
+// - admission: the registration policy's whole decision (strict decoding, the issuer, the
+//   signature, the payload checks) and the registered statement it yields;
+// - index records: the entry index's records of integrated entries (index/records.ts).
+//
+// Each worker builds its own policy from the same configuration files the service read, and must
+// arrive at the same policy digest, or the pool does not start: two threads must never apply
+// two policies. Statements and entries cross to a worker packed in one transferred buffer per
+// batch, so a batch costs one message and one copy; a job goes to the worker with the least work
+// outstanding. A worker that dies fails its outstanding jobs (retryable) and is replaced.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { KeyValue } from '../log/index.js';
+import { PolicyError, type PolicyErrorCode, type PolicyOptions, type PolicyRule } from '../statements/index.js';
+import { ServiceError } from './errors.js';
+import { packBytes, unpackBytes } from './worker-messages.js';
+import type { AdmissionOutcome, WorkerJob, WorkerReply } from './worker-messages.js';
+
+/** The policy configuration a worker rebuilds: files only, so that it can cross to a thread. */
+export type WorkerPolicyOptions = Pick<PolicyOptions, 'policyFile' | 'issuerKeys' | 'trustAnchors' | 'cwd'>;
+
+export interface ServiceWorkersOptions {
+  /** Threads; default one per core beyond the first (at least one). */
+  readonly size?: number;
+  readonly policyOptions: WorkerPolicyOptions;
+  /** The digest of the service's policy: every worker's must equal it. */
+  readonly policyDigest: string;
+  /** Statements waiting for or in admission, beyond which a registration is refused (retryable). */
+  readonly maxQueuedStatements?: number;
+  /** The worker script; default the one beside this module (the built dist/api/service-worker.js). */
+  readonly workerUrl?: URL;
+}
+
+export const DEFAULT_MAX_QUEUED_STATEMENTS = 16_384;
+export const MAX_WORKERS = 64;
+const START_TIMEOUT_MS = 30_000;
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+interface Pending<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  /** Statements and entries sent to it and not yet answered. */
+  load: number;
+  readonly jobs: Map<number, { readonly weight: number; readonly settle: (reply: WorkerReply | Error) => void }>;
+}
+
+/** Thrown when the pool cannot take more work or lost a worker: both retryable. */
+export class WorkerPoolError extends ServiceError {}
+
+export class ServiceWorkers {
+  private readonly slots: Slot[] = [];
+  private readonly inFlight = new Set<Promise<WorkerReply>>();
+  private nextJob = 1;
+  private closed = false;
+  /** Admissions not yet sent: flushed as one batch per turn of the event loop. */
+  private batch: { statement: Uint8Array; now: number; pending: Pending<Uint8Array> }[] = [];
+  private flushScheduled = false;
+  private queued = 0;
+  private readonly maxQueued: number;
+
+  private constructor(
+    private readonly options: ServiceWorkersOptions,
+    private readonly workerUrl: URL,
+  ) {
+    this.maxQueued = options.maxQueuedStatements ?? DEFAULT_MAX_QUEUED_STATEMENTS;
+  }
+
+  /** Starts the threads; resolves once each has built the policy and found the same digest. */
+  static async open(options: ServiceWorkersOptions): Promise<ServiceWorkers> {
+    const size = options.size ?? defaultWorkerCount();
+    if (!Number.isSafeInteger(size) || size < 1 || size > MAX_WORKERS) throw new ServiceError('CONFIG_INVALID', `the worker count must be 1 to ${MAX_WORKERS}, not ${String(size)}`);
+    const pool = new ServiceWorkers(options, options.workerUrl ?? new URL('./service-worker.js', import.meta.url));
+    try {
+      for (let i = 0; i < size; i++) pool.slots.push(await pool.start());
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Statements queued for or in admission. */
+  get queueDepth(): number {
+    return this.queued;
+  }
+
+  /**
+   * The policy's decision on a statement, in a worker: the registered statement (the log entry) it
+   * admits, or the PolicyError that refuses it, as `policy.admit` would have thrown it.
+   */
+  admit(statement: Uint8Array, now: number): Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(new ServiceError('NOT_READY', 'the service is stopping'));
+    if (this.queued >= this.maxQueued) {
+      return Promise.reject(new WorkerPoolError('QUEUE_FULL', `${this.queued} statements are waiting for admission; retry shortly`));
+    }
+    this.queued++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.batch.push({ statement, now, pending: { resolve, reject } });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** The entry index's records of entries [first, first + entries.length), in a worker. */
+  async indexRecords(first: number, entries: readonly Uint8Array[], registeredAt: readonly number[]): Promise<KeyValue[]> {
+    if (this.closed) throw new ServiceError('NOT_READY', 'the service is stopping');
+    const { buffer, offsets } = packBytes(entries);
+    const reply = await this.send({ type: 'records', first, buffer, offsets, registeredAt: Float64Array.from(registeredAt) }, entries.length, [buffer]);
+    if (reply.type !== 'records') throw new Error(`a worker answered ${reply.type} to an index job`);
+    const parts = unpackBytes(reply.buffer, reply.offsets);
+    const records: KeyValue[] = [];
+    for (let i = 0; i < parts.length; i += 2) records.push([parts[i]!, parts[i + 1]!]);
+    return records;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.flush();
+    // Jobs already sent are answered first (close runs after the last registration has settled).
+    await Promise.allSettled([...this.inFlight]);
+    const slots = this.slots.splice(0);
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    const { buffer, offsets } = packBytes(batch.map((b) => b.statement));
+    const job = { type: 'admit' as const, buffer, offsets, now: Float64Array.from(batch, (b) => b.now) };
+    this.send(job, batch.length, [buffer]).then(
+      (reply) => {
+        this.queued -= batch.length;
+        if (reply.type !== 'admitted') {
+          const error = new Error(`a worker answered ${reply.type} to an admission job`);
+          for (const b of batch) b.pending.reject(error);
+          return;
+        }
+        const entries = unpackBytes(reply.buffer, reply.offsets);
+        let entry = 0;
+        for (let i = 0; i < batch.length; i++) {
+          const outcome = reply.outcomes[i]!;
+          if (outcome === null) batch[i]!.pending.resolve(entries[entry++]!);
+          else batch[i]!.pending.reject(refusal(outcome));
+        }
+      },
+      (error: unknown) => {
+        this.queued -= batch.length;
+        for (const b of batch) b.pending.reject(error);
+      },
+    );
+  }
+
+  private send(job: WorkerJob, weight: number, transfer: ArrayBuffer[]): Promise<WorkerReply> {
+    const slot = this.slots.reduce((least, s) => (s.load < least.load ? s : least), this.slots[0]!);
+    if (slot === undefined) return Promise.reject(new ServiceError('NOT_READY', 'the service is stopping'));
+    const id = this.nextJob++;
+    slot.load += weight;
+    const reply = new Promise<WorkerReply>((resolve, reject) => {
+      slot.jobs.set(id, {
+        weight,
+        settle: (reply) => {
+          slot.jobs.delete(id);
+          slot.load -= weight;
+          if (reply instanceof Error) reject(reply);
+          else resolve(reply);
+        },
+      });
+      slot.worker.postMessage({ id, job }, transfer);
+    });
+    this.inFlight.add(reply);
+    const forget = () => this.inFlight.delete(reply);
+    reply.then(forget, forget);
+    return reply;
+  }
+
+  /** One worker, ready: it built the policy from the configuration and found the same digest. */
+  private start(): Promise<Slot> {
+    const worker = new Worker(this.workerUrl, { workerData: { policyOptions: this.options.policyOptions } });
+    const slot: Slot = { worker, load: 0, jobs: new Map() };
+    return new Promise<Slot>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        void worker.terminate();
+        reject(new ServiceError('CONFIG_INVALID', `a worker thread did not start within ${START_TIMEOUT_MS / 1000} s`));
+      }, START_TIMEOUT_MS);
+      worker.once('message', (ready: { type: 'ready'; digest: string } | { type: 'failed'; message: string }) => {
+        clearTimeout(timer);
+        if (ready.type === 'failed') {
+          void worker.terminate();
+          reject(new ServiceError('CONFIG_INVALID', `a worker thread could not build the registration policy: ${ready.message}`));
+          return;
+        }
+        if (ready.digest !== this.options.policyDigest) {
+          void worker.terminate();
+          reject(new ServiceError('CONFIG_INVALID', 'a worker thread built a different registration policy from the same configuration (did a file change?)'));
+          return;
+        }
+        worker.on('message', (message: { id: number; reply: WorkerReply }) => slot.jobs.get(message.id)?.settle(message.reply));
+        worker.once('exit', () => this.lost(slot));
+        resolve(slot);
+      });
+      worker.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  }
+
+  /** A worker ended: its jobs fail (retryable), and unless the pool is closing, another takes its place. */
+  private lost(slot: Slot): void {
+    const at = this.slots.indexOf(slot);
+    if (at >= 0) this.slots.splice(at, 1);
+    for (const job of [...slot.jobs.values()]) job.settle(new WorkerPoolError('NOT_READY', 'a worker thread stopped; retry'));
+    if (this.closed) return;
+    this.start().then(
+      (replacement) => {
+        if (this.closed) void replacement.worker.terminate();
+        else this.slots.push(replacement);
+      },
+      () => {
+        // Left one short; the remaining workers carry on (and with none, registrations answer 503).
+      },
+    );
+  }
+}
+
+function refusal(outcome: Exclude<AdmissionOutcome, null>): Error {
+  if (outcome.kind === 'policy') return new PolicyError(outcome.code as PolicyErrorCode, outcome.rule as PolicyRule, outcome.message);
+  // Not a refusal the policy names: a fault, which the API answers as a 500 that says nothing more.
+  return new Error(`admission failed in a worker thread: ${outcome.message}`);
+}

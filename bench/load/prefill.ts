@@ -1,0 +1,119 @@
+// The bulk loader: a log of `size` entries before the service starts, so that the load runs
+// against a large log. It bypasses HTTP and the policy, and writes through the log's own
+// sequencer (`MerkleLog.appendMany`, batches of 1024, fsync'd, one checkpoint each, signed with
+// the service's keys) and the entry index's own records (the service's worker pool), so the
+// service opens the log and its index as it would have built them.
+//
+// What is not real: the entries are made from 1024 templates, really signed exec-audit tokens of
+// the load's own shape, each entry a template with its `jti` (the task id) replaced by a distinct
+// one of the same length. So every entry is a distinct, well-formed registered statement with a
+// schema-valid payload and real index records, but only the templates' signatures verify: signing
+// ten million statements one by one would take longer than the run allows, and the log never
+// verifies a statement's signature (the policy did, before).
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serviceCheckpointSigner, ServiceWorkers } from '../../api/index.js';
+import { EntryIndex, INDEX_FORMAT } from '../../index/index.js';
+import { encodeState, STATE_KEY } from '../../index/keys.js';
+import { LevelDbStorage, MerkleLog } from '../../log/index.js';
+import { registeredStatement } from '../../receipts/index.js';
+import { policyFromOptions } from '../../statements/index.js';
+import { type Agent, execAuditPayload, signExecAudit } from './workload.js';
+
+export const BENCH_URL = 'http://atlog.bench';
+export const BENCH_ORIGIN = 'atlog.bench/log';
+const TEMPLATES = 1024;
+const CALL = 8192;
+
+export interface PrefillOptions {
+  readonly dataDir: string;
+  readonly size: number;
+  readonly agents: readonly Agent[];
+  readonly keysDir: string;
+  /** The agents' public key files: the worker threads build the load's policy from them. */
+  readonly issuerKeys: readonly string[];
+  /**
+   * Leave the pre-filled entries out of the entry index, which is then written as caught up at
+   * `size` with none of their records: for logs of tens of millions, where the index records
+   * (about 15 keys per entry) would take most of the loader's time. The log itself is complete.
+   */
+  readonly skipIndex?: boolean;
+  readonly log: (line: string) => void;
+}
+
+export async function prefill(options: PrefillOptions): Promise<{ seconds: number; how: string }> {
+  const started = performance.now();
+  const { size, agents } = options;
+  const templates = Array.from({ length: TEMPLATES }, (_, t) => {
+    const agent = agents[t % agents.length]!;
+    const n = Math.floor(t / agents.length);
+    const entry = registeredStatement(signExecAudit(agent, n, 'prefill'));
+    const jti = new TextEncoder().encode(`"jti":"${execAuditPayload(agent, n, 'prefill').jti as string}"`);
+    const at = Buffer.from(entry).indexOf(jti);
+    if (at < 0) throw new Error('the template has no jti to vary');
+    return { entry, jtiAt: at + 7 }; // the 36 characters after "jti":"
+  });
+  const entryOf = (i: number): Uint8Array => {
+    const template = templates[i % TEMPLATES]!;
+    const entry = template.entry.slice();
+    // A UUID-shaped id unique to i, as long as the template's.
+    const uuid = `bf000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+    entry.set(new TextEncoder().encode(uuid), template.jtiAt);
+    return entry;
+  };
+
+  const storage = await LevelDbStorage.open(join(options.dataDir, 'log'));
+  const log = await MerkleLog.open({
+    storage,
+    signer: serviceCheckpointSigner({
+      origin: BENCH_ORIGIN,
+      checkpointKey: createPrivateKey(readFileSync(join(options.keysDir, 'checkpoint.pem'))),
+      receiptKey: createPrivateKey(readFileSync(join(options.keysDir, 'service.pem'))),
+      identity: { issuer: BENCH_URL, subject: BENCH_ORIGIN },
+    }),
+    sequencer: { maxBatchSize: 1024, maxQueueEntries: 8 * CALL, maxQueueBytes: 512 * 2 ** 20 },
+  });
+  const space = storage.space('index');
+  // The service's own worker pool makes the index records, as it does for the service.
+  const pool = await ServiceWorkers.open({ size: 2, policyOptions: { issuerKeys: [...options.issuerKeys] }, policyDigest: policyFromOptions({ issuerKeys: [...options.issuerKeys] }).digest });
+  const indexing: Promise<void>[] = [];
+  let writes: Promise<void> = Promise.resolve();
+  let lastSay = performance.now();
+  try {
+    const inFlight: Promise<void>[] = [];
+    for (let first = 0; first < size; first += CALL) {
+      const entries = Array.from({ length: Math.min(CALL, size - first) }, (_, j) => entryOf(first + j));
+      const appended = log.appendMany(entries).then(async (results) => {
+        if (results[0]!.index !== first || results.some((r) => r.duplicate)) throw new Error('the bulk loader expected a fresh log');
+        const times = new Map<number, number>();
+        for (const r of results) if (!times.has(r.treeSize)) times.set(r.treeSize, (await log.checkpoint(r.treeSize))!.timestamp);
+        if (options.skipIndex === true) return;
+        const puts = await pool.indexRecords(first, entries, results.map((r) => times.get(r.treeSize)!));
+        writes = writes.then(() => space.write({ puts }));
+        await writes;
+      });
+      indexing.push(appended);
+      inFlight.push(appended);
+      if (inFlight.length >= 4) await inFlight.shift();
+      if (performance.now() - lastSay > 15_000) {
+        lastSay = performance.now();
+        options.log(`pre-filling: ${first + entries.length} entries appended`);
+      }
+    }
+    await Promise.all(indexing);
+    await writes;
+    // The index's state: caught up to the log, at the log's root (EntryIndex.open checks it).
+    await space.write({ puts: [[STATE_KEY, encodeState({ format: INDEX_FORMAT, size, rootHash: await log.rootAt(size) })]] });
+    const index = await EntryIndex.open({ log, space });
+    if (index.rebuilt !== undefined || index.size !== size) throw new Error(`the pre-filled index was not taken as it is (${index.rebuilt ?? index.size})`);
+    await index.close();
+  } finally {
+    await pool.close();
+    await log.close();
+  }
+  return {
+    seconds: (performance.now() - started) / 1000,
+    how: `MerkleLog.appendMany from ${TEMPLATES} signed templates, ${options.skipIndex === true ? 'left out of the entry index (--skip-index)' : "index records made by the service's worker threads and written directly"}`,
+  };
+}

@@ -1,0 +1,92 @@
+// The service under load: the real `atlog serve` in its own process (LevelDB, fsync'd batches, a
+// configured policy of issuer keys), its logs written to a file as in production, and what it
+// costs read from /proc: CPU per thread (main, worker threads, libuv's pool, V8's helpers,
+// LevelDB's compaction) and memory.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ATLOG = fileURLToPath(new URL('../../../bin/atlog.js', import.meta.url));
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** SIGTERM, and the exit code once it has stopped (it writes and answers what it accepted). */
+  stop(): Promise<number | null>;
+}
+
+export async function startService(options: { readonly dataDir: string; readonly logFile: string; readonly args: readonly string[]; readonly nodeArgs?: readonly string[] }): Promise<ServerProcess> {
+  const log = openSync(options.logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ATLOG, 'serve', '--data', options.dataDir, '--port', '0', ...options.args], {
+    stdio: ['ignore', log, 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const found = / on (http:\/\/[0-9.]+:[0-9]+) /.exec(stderr)?.[1];
+      if (found !== undefined) resolve(found);
+    });
+    void exited.then((code) => reject(new Error(`atlog serve exited (${code}) before it served:\n${stderr}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** CPU seconds used so far by the main thread (the event loop) and by all the others. */
+export type ThreadCpu = Record<'main' | 'other threads', number>;
+
+/**
+ * CPU of process `pid`: its main thread (the event loop: HTTP, the sequencer, the index follower)
+ * and its other threads together (the policy workers, libuv's pool where LevelDB reads and writes,
+ * V8's garbage-collector helpers, LevelDB's compaction). Node 20 names every thread "node", so
+ * only the main thread (whose id is the process id) can be told apart from outside.
+ */
+export function threadCpu(pid: number): ThreadCpu {
+  const cpu: ThreadCpu = { main: 0, 'other threads': 0 };
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return cpu;
+  }
+  for (const tid of tasks) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields after the name: state is [0], utime [11], stime [12].
+    cpu[tid === String(pid) ? 'main' : 'other threads'] += (Number(fields[11]) + Number(fields[12])) / TICKS;
+  }
+  return cpu;
+}
+
+/** The difference of two readings, in cores (CPU seconds per second of wall time). */
+export function coresBetween(before: ThreadCpu, after: ThreadCpu, seconds: number): ThreadCpu {
+  return { main: (after.main - before.main) / seconds, 'other threads': (after['other threads'] - before['other threads']) / seconds };
+}
+
+export interface Memory {
+  readonly rss: number;
+  readonly anonymous: number;
+  readonly fileBacked: number;
+  readonly peak: number;
+}
+
+export function memoryOf(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kib('VmRSS'), anonymous: kib('RssAnon'), fileBacked: kib('RssFile'), peak: kib('VmHWM') };
+}

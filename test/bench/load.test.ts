@@ -1,0 +1,44 @@
+// `npm run bench:load` in miniature, as built (the service and the generator are processes): an
+// empty log and a pre-filled one, every phase, then the offline verification that must pass for
+// the run to print "verified" (it throws and exits non-zero on any receipt, entry or checkpoint
+// that does not check out).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { requireFreshBuild } from '../support/built.js';
+import { REPO_ROOT } from '../support/vectors.js';
+
+function runLoad(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/bench/load/run.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('bench:load', () => {
+  it('runs every phase against an empty and a pre-filled log, and verifies both logs offline', async () => {
+    requireFreshBuild('dist/bench/load/run.js', ['api', 'bench', 'index', 'log', 'receipts', 'statements', 'util']);
+    const run = await runLoad(['--prefill', '0,2500', '--seconds', '1', '--levels', '2,8', '--rate', '40', '--statements', '6000', '--skip-peers']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^ES256 verify, one core \(the ceiling\): \d+\/s/m);
+    for (const size of ['0', '2,500']) {
+      for (const phase of ['registrations, 2 connections', 'registrations, 8 connections', 'registrations at 40/s (open loop)', 'receipts served (GET /entries/{id}), 64 connections']) {
+        // Each row: a rate above zero, and no error of any kind.
+        const row = run.stdout.split('\n').find((line) => line.startsWith(`| ${size} | ${phase} |`));
+        expect(row, `${size} ${phase}`).toBeDefined();
+        const cells = row!.split('|').map((cell) => cell.trim());
+        expect(Number(cells[3]), row).toBeGreaterThan(0);
+        expect(cells[8], row).toBe('none');
+      }
+    }
+    expect(run.stdout).toMatch(/^verified: log of 0: \d+ acknowledged statements: receipts verify/m);
+    expect(run.stdout).toMatch(/^verified: log of 2500: \d+ acknowledged statements: receipts verify .* audit of \d+ entries/m);
+    expect(run.stderr).toMatch(/pre-filled 2500 entries/);
+    expect(run.stderr).not.toMatch(/ran out/);
+  }, 180_000);
+});
