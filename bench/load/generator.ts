@@ -19,6 +19,7 @@ import { agentsFrom, type AgentFile } from './workload.js';
 
 export type GeneratorOrder =
   | { readonly type: 'sign'; readonly agentsFile: string; readonly count: number; readonly seed: string }
+  | { readonly type: 'reuse' }
   | { readonly type: 'closed'; readonly url: string; readonly concurrency: number; readonly seconds: number }
   | { readonly type: 'open'; readonly url: string; readonly rate: number; readonly seconds: number; readonly maxConnections: number }
   | { readonly type: 'proofs'; readonly url: string; readonly concurrency: number; readonly seconds: number }
@@ -65,6 +66,11 @@ async function handle(order: GeneratorOrder): Promise<unknown> {
   switch (order.type) {
     case 'sign':
       return sign(order);
+    case 'reuse':
+      // The same statements for the next service: new to its log, so nothing needs signing again.
+      next = 0;
+      acks.length = 0;
+      return { type: 'signed', count: statements.length, meanBytes: statements.reduce((sum, s) => sum + s.length, 0) / statements.length, seconds: 0 };
     case 'closed':
       return closedLoop(order.url, order.concurrency, order.seconds);
     case 'open':

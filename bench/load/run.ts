@@ -17,7 +17,7 @@ import { benchPeers } from '../peers.js';
 import { es256Ceiling } from './ceiling.js';
 import { BENCH_ORIGIN, BENCH_URL, prefill } from './prefill.js';
 import { summarizeProfile } from './profile-summary.js';
-import { coresBetween, memoryOf, startService, type ThreadCpu, threadCpu } from './server.js';
+import { coresBetween, memoryOf, type ServerProcess, startService, type ThreadCpu, threadCpu } from './server.js';
 import { verifyRun } from './verify.js';
 import { agentFile, makeAgents, runSeed } from './workload.js';
 
@@ -148,6 +148,7 @@ const verifications: string[] = [];
 // and before any service runs (bench/peers.ts; also `npm run bench -- --only peers`).
 const peers: Figure[] = values['skip-peers'] ? [] : await benchPeers({ log: say });
 
+let running: ServerProcess | undefined;
 try {
   for (const size of sizes) {
     const dataDir = join(root, `data-${size}`);
@@ -159,15 +160,16 @@ try {
     const ceiling = es256Ceiling();
     ceilings.push(ceiling);
     say(`ES256 verify, one core: ${ceiling.toFixed(0)}/s`);
-    const server = await startService({
+    const server = (running = await startService({
       dataDir,
       logFile: join(root, `serve-${size}.log`),
       args: serveArgs,
       ...(values.profile === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] }),
-    });
+    }));
     say(`service at ${server.url} (pid ${server.pid}), log of ${size}`);
-    const signed = await order<{ count: number; meanBytes: number; seconds: number }>({ type: 'sign', agentsFile, count: statementCount, seed: runSeed() });
-    say(`signed ${signed.count} statements (${signed.meanBytes.toFixed(0)} B on average) in ${signed.seconds.toFixed(1)} s: not measured`);
+    // Signed once, before the first service; each later service gets the same statements, new to its log.
+    const signed = await order<{ count: number; meanBytes: number; seconds: number }>(size === sizes[0] ? { type: 'sign', agentsFile, count: statementCount, seed: runSeed() } : { type: 'reuse' });
+    if (size === sizes[0]) say(`signed ${signed.count} statements (${signed.meanBytes.toFixed(0)} B on average) in ${signed.seconds.toFixed(1)} s: not measured`);
 
     const measure = async (phase: string, message: GeneratorOrder) => {
       const load = loadavg()[0]!;
@@ -194,6 +196,7 @@ try {
     const keySet = await (await fetch(`${server.url}/.well-known/scitt-keys`)).arrayBuffer();
     const { count } = await order<{ count: number }>({ type: 'acks', file: acksFile });
     const code = await server.stop();
+    running = undefined;
     if (code !== 0) throw new Error(`atlog serve exited with ${code}`);
     say(`service stopped; verifying the ${count} acknowledged registrations and the log offline`);
     const verified = await verifyRun({ dataDir, acksFile, keySet: new Uint8Array(keySet), keysDir, log: say });
@@ -202,6 +205,8 @@ try {
     ceilings.push(es256Ceiling());
   }
 } finally {
+  // A run that failed midway stops its service too (it would otherwise keep its port and its data).
+  await running?.stop();
   await order({ type: 'exit' }).catch(() => {});
   if (!values.keep && values.dir === undefined) rmSync(root, { recursive: true, force: true });
 }
