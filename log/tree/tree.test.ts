@@ -226,6 +226,17 @@ describe('plans for trees far beyond memory', () => {
       const expected = rfcRoot(index, size, leaf, path);
       expect(hex(rootFromInclusionProof(index, size, leaf, path)), `${index}/${size}`).toBe(expected);
       expect(hex(rootFromPackedInclusionProof(index, size, leaf, ...cborPacked(path)))).toBe(expected);
+      // and a hash more or less is refused with the length inclusionProofLength gives
+      for (const wrong of [path.slice(1), [...path, leaf]]) {
+        expect(() => rootFromInclusionProof(index, size, leaf, wrong)).toThrow(`needs ${path.length} hashes, got ${wrong.length}`);
+      }
+    }
+    for (let size = 1; size <= 300; size++) {
+      for (let index = 0; index < size; index++) {
+        const length = inclusionProofLength(index, size);
+        const path = Array.from({ length: length + 1 }, () => EMPTY_ROOT);
+        expect(() => rootFromInclusionProof(index, size, EMPTY_ROOT, path)).toThrow(`needs ${length} hashes, got ${length + 1}`);
+      }
     }
   });
 

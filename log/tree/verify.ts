@@ -83,36 +83,52 @@ function checkInclusionArguments(leafIndex: number, treeSize: number, leafHash: 
 /**
  * Which side each hash of an inclusion proof of `length` hashes goes on, as a 64-bit mask (bit i
  * set: hash i is the left child), after checking the length: RFC 9162 §2.1.3.2's loop without
- * the hashing, so that the hashing can run in one go. A proof has at most 53 hashes (a tree of
- * at most 2^53 - 1 leaves), so the mask always fits.
+ * the hashing, so that the hashing can run in one go. The loop runs until the node reaches the
+ * root (sn = 0), one hash a level, so it counts the length the proof must have as it goes: the
+ * RFC's own checks (no hash left over, none missing) are that the two agree. A proof has at most
+ * 53 hashes (a tree of at most 2^53 - 1 leaves), so the mask always fits.
  */
 function inclusionSides(leafIndex: number, treeSize: number, length: number): { low: number; high: number } {
-  const expected = inclusionProofLength(leafIndex, treeSize);
-  if (length !== expected) {
-    throw new ProofError(
-      'PROOF_WRONG_LENGTH',
-      `inclusion proof for leaf ${leafIndex} of ${treeSize} needs ${expected} hashes, got ${length}`,
-    );
-  }
-  let fn = leafIndex;
-  let sn = treeSize - 1;
+  let levels = 0;
   let low = 0;
   let high = 0;
-  for (let i = 0; i < length; i++) {
-    if (fn % 2 === 1 || fn === sn) {
-      if (i < 32) low |= 1 << i;
-      else high |= 1 << (i - 32);
-      // On the right border a node may have no sibling: climb past those levels.
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = shiftRight(fn, 1);
-        sn = shiftRight(sn, 1);
+  if (treeSize <= 0x8000_0000) {
+    // Every node index below 2^31: the same loop on int32s, without a division a level.
+    let fn = leafIndex;
+    let sn = treeSize - 1;
+    while (sn !== 0) {
+      if ((fn & 1) === 1 || fn === sn) {
+        if (levels < 32) low |= 1 << levels;
+        // On the right border a node may have no sibling: climb past those levels.
+        while ((fn & 1) === 0 && fn !== 0) {
+          fn >>>= 1;
+          sn >>>= 1;
+        }
       }
+      fn >>>= 1;
+      sn >>>= 1;
+      levels++;
     }
-    fn = shiftRight(fn, 1);
-    sn = shiftRight(sn, 1);
+  } else {
+    let fn = leafIndex;
+    let sn = treeSize - 1;
+    while (sn !== 0) {
+      if (fn % 2 === 1 || fn === sn) {
+        if (levels < 32) low |= 1 << levels;
+        else high |= 1 << (levels - 32);
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = shiftRight(fn, 1);
+          sn = shiftRight(sn, 1);
+        }
+      }
+      fn = shiftRight(fn, 1);
+      sn = shiftRight(sn, 1);
+      levels++;
+    }
   }
-  // Unreachable after the length check; kept so that the RFC's own termination test holds here.
-  if (sn !== 0) throw new ProofError('PROOF_WRONG_LENGTH', 'inclusion proof ends below the root');
+  if (length !== levels) {
+    throw new ProofError('PROOF_WRONG_LENGTH', `inclusion proof for leaf ${leafIndex} of ${treeSize} needs ${levels} hashes, got ${length}`);
+  }
   return { low, high };
 }
 
