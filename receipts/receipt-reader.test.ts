@@ -626,6 +626,22 @@ describe('the one-pass receipt reader', () => {
     expect(() => parseReceipt(receipt, { limits: { maxStringBytes: 31 } })).toThrow(CoseError);
   });
 
+  it('remembers the claims it decoded by their bytes only: a buffer rewritten in place reads anew', () => {
+    const buffer = Buffer.from(atlogInclusion(7, 3, { issuer: 'https://one.example', subject: 'log-one' }));
+    expect(scanInclusionReceipt(buffer, READER_LIMITS)).toMatchObject({ issuer: 'https://one.example', subject: 'log-one' });
+    const at = buffer.indexOf('one.example');
+    buffer.write('two', at);
+    buffer.write('two', buffer.indexOf('log-one') + 4);
+    expect(scanInclusionReceipt(buffer, READER_LIMITS)).toMatchObject({ issuer: 'https://two.example', subject: 'log-two' });
+    expect(scanInclusionReceipt(buffer, READER_LIMITS)).toMatchObject({ issuer: 'https://two.example', subject: 'log-two' });
+    buffer[at] = 0xff; // no longer UTF-8: off the shape, as it would be if never seen before
+    expect(scanInclusionReceipt(buffer, READER_LIMITS)).toBeUndefined();
+    expect(agree(buffer)).toBe(false);
+    // a long issuer is decoded every time, and still right
+    const long = `https://${'x'.repeat(300)}.example`;
+    for (let i = 0; i < 2; i++) expect(scanInclusionReceipt(atlogInclusion(7, 3, { issuer: long, subject: 's' }), READER_LIMITS)?.issuer).toBe(long);
+  });
+
   it('refuses deep nesting without recursing', () => {
     const deep = concat(ATLOG[2]!.subarray(0, 2), new Uint8Array(100_000).fill(0x81), [0xf6]);
     expect(agree(deep)).toBe(false);
