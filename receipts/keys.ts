@@ -201,7 +201,8 @@ function remembered<T>(memo: WeakMap<CoseKey, Remembered<T>>, key: CoseKey, comp
     return known.value;
   }
   const value = compute(key);
-  memo.set(key, { kty: key.kty, crv: key.crv, x: key.x.slice(), y: y?.slice(), value });
+  // Copies: a Buffer's slice is a view, and the memo would follow the caller's edits.
+  memo.set(key, { kty: key.kty, crv: key.crv, x: new Uint8Array(key.x), y: y === undefined ? undefined : new Uint8Array(y), value });
   return value;
 }
 
