@@ -293,6 +293,20 @@ describe('remembered conversions', () => {
     coseKeyThumbprint(b.publicKey).fill(0);
     expect(coseKeyThumbprint(b.publicKey).some((byte) => byte !== 0)).toBe(true);
   });
+
+  it('nor when the members are Buffers (whose slice is a view) edited in place', () => {
+    const a = generateKeyPair(CoseAlgorithm.ES256);
+    const b = generateKeyPair(CoseAlgorithm.ES256);
+    const plain = coseKeyFromKeyObject(a.publicKey) as unknown as { x: Uint8Array; y: Uint8Array };
+    const key = { ...plain, x: Buffer.from(plain.x), y: Buffer.from(plain.y) };
+    const cose = key as unknown as Parameters<typeof keyObjectFromCoseKey>[0];
+    expect(keyObjectFromCoseKey(cose).equals(a.publicKey)).toBe(true);
+    const other = coseKeyFromKeyObject(b.publicKey) as unknown as { x: Uint8Array; y: Uint8Array };
+    key.x.set(other.x);
+    key.y.set(other.y);
+    expect(keyObjectFromCoseKey(cose).equals(b.publicKey)).toBe(true);
+    expect(Buffer.from(coseKeyThumbprint(cose)).equals(Buffer.from(coseKeyThumbprint(b.publicKey)))).toBe(true);
+  });
 });
 
 describe('readPublicKeyFile', () => {

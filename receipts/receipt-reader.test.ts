@@ -8,8 +8,13 @@
 //   decodeCbor with the proof limits gives and has the proof shape; a proof it left undecoded is
 //   one the generic path refuses;
 // - parseReceipt (which takes the reader's answer when there is one) and the generic parse give
-//   the same receipt or the same error code.
-// And the reader must actually answer for the receipts that exist, or it would be useless.
+//   the same receipt or the same error code;
+// - when the inclusion scanner answers, the reader does too, and the scan says what the read
+//   message holds (the same protected bytes, header values, proof and signature);
+// - verifyInclusionReceipt (which takes the scan when there is one) and the generic verification
+//   give the same result or the same error, code and message.
+// And the reader and the scanner must actually answer for the receipts that exist, or they would
+// be useless.
 
 import * as transmute from '@transmute/cose';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +27,7 @@ import { VECTORS } from '../test/support/vectors.js';
 import { CoseAlgorithm } from './algorithms.js';
 import { type CborValue, CborTag, decodeCbor, encodeCbor } from './cbor.js';
 import { CoseError } from './errors.js';
-import { coseKeyThumbprint, generateKeyPair } from './keys.js';
+import { coseKeyFromKeyObject, coseKeyThumbprint, generateKeyPair } from './keys.js';
 import { HeaderLabel, type Label } from './labels.js';
 import {
   PROOF_LIMITS,
@@ -34,8 +39,9 @@ import {
   inclusionReceipt,
   parseReceipt,
   signTreeHead,
+  verifyInclusionReceipt,
 } from './receipt.js';
-import { readReceiptBytes } from './receipt-reader.js';
+import { type InclusionReceiptScan, PATH_STRIDE, readReceiptBytes, scanInclusionReceipt } from './receipt-reader.js';
 import { decodeSign1, encodeSign1 } from './sign1.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -78,12 +84,71 @@ function expectSame(actual: unknown, expected: unknown): void {
   if (JSON.stringify(actual) !== JSON.stringify(expected)) expect(actual).toEqual(expected);
 }
 
-const stats = { inputs: 0, read: 0 };
+const stats = { inputs: 0, read: 0, scanned: 0 };
+
+/** What a scan says, in the terms of a read message: for comparing the two. */
+function scanned(bytes: Uint8Array, scan: InclusionReceiptScan): unknown {
+  const path = Array.from({ length: scan.pathLength }, (_, i) => hex(bytes.subarray(scan.pathStart + PATH_STRIDE * i, scan.pathStart + PATH_STRIDE * i + 32)));
+  return {
+    protectedBytes: hex(bytes.subarray(scan.protectedStart, scan.protectedEnd)),
+    alg: scan.alg,
+    kid: scan.kidStart < 0 ? undefined : hex(bytes.subarray(scan.kidStart, scan.kidEnd)),
+    claims: scan.hasClaims ? [scan.issuer, scan.subject, scan.iat] : undefined,
+    vds: scan.vds,
+    signedTreeSize: scan.signedTreeSize,
+    proof: [scan.treeSize, scan.leafIndex, path],
+    signature: hex(bytes.subarray(scan.signatureStart, scan.signatureEnd)),
+  };
+}
+
+/** The same, from what the reader read (which the tests below hold to the generic decoder). */
+function readAsScan(read: NonNullable<ReturnType<typeof readReceiptBytes>>): unknown {
+  const { sign1, proofs } = read;
+  const ph = sign1.protectedHeader;
+  const claims = ph.get(HeaderLabel.cwtClaims) as Map<number, CborValue> | undefined;
+  const vdp = sign1.unprotectedHeader.get(HeaderLabel.vdp) as Map<number, CborValue>;
+  const inclusion = vdp.get(-1);
+  const proof = (inclusion instanceof Uint8Array ? inclusion : (inclusion as Uint8Array[])[0])!;
+  const [treeSize, leafIndex, path] = proofs.get(proof)!;
+  const kid = ph.get(HeaderLabel.kid) as Uint8Array | undefined;
+  return {
+    protectedBytes: hex(sign1.protectedBytes),
+    alg: ph.get(HeaderLabel.alg),
+    kid: kid === undefined ? undefined : hex(kid),
+    claims: claims === undefined ? undefined : [claims.get(1), claims.get(2), claims.get(6)],
+    vds: ph.get(HeaderLabel.vds),
+    signedTreeSize: ph.get(HeaderLabel.treeSize),
+    proof: [treeSize, leafIndex, path.map(hex)],
+    signature: hex(sign1.signature),
+  };
+}
+
+/** A verification's result or its error, code and message. */
+function verification(run: () => unknown): unknown {
+  try {
+    return { value: snapshot(run()) };
+  } catch (error) {
+    if (error instanceof CoseError) return { error: error.code, message: error.message, cause: (error.cause as CoseError | undefined)?.code };
+    throw error;
+  }
+}
 
 /** Checks the reader against the generic path on one input; true when the reader answered. */
 function agree(bytes: Uint8Array): boolean {
   stats.inputs++;
   const read = readReceiptBytes(bytes, READER_LIMITS);
+  const scan = scanInclusionReceipt(bytes, READER_LIMITS);
+  if (scan !== undefined) {
+    stats.scanned++;
+    if (read === undefined) expect.unreachable(`scanned what the reader would not read: ${hex(bytes)}`);
+    expectSame(scanned(bytes, scan), readAsScan(read));
+  }
+  // The entry does not matter much (the corpus's signatures are random): what is compared is how
+  // far each path gets and how it refuses. Those that verify are tested in receipt.test.ts.
+  expectSame(
+    verification(() => verifyInclusionReceipt(bytes, ENTRY, TRUSTED)),
+    verification(() => verifyInclusionReceipt(bytes, ENTRY, TRUSTED, { limits: RECEIPT_LIMITS })),
+  );
   if (read !== undefined) {
     stats.read++;
     const generic = decodeSign1(bytes, { limits: RECEIPT_LIMITS });
@@ -114,6 +179,8 @@ function agree(bytes: Uint8Array): boolean {
 
 const service = generateKeyPair(CoseAlgorithm.ES256);
 const SERVICE = { issuer: 'https://atlog.example', subject: 'atlog.example/log' };
+const ENTRY = utf8('an entry');
+const TRUSTED = [coseKeyFromKeyObject(service.publicKey)];
 const hash = () => new Uint8Array(randomBytes(32));
 const pathOf = (length: number) => Array.from({ length }, hash);
 
@@ -426,6 +493,10 @@ const INTERESTING_BYTES = [0x00, 0x01, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x20,
 describe('the one-pass receipt reader', () => {
   it('reads every receipt atlog issues, the RFC 9942 examples and @transmute/cose’s', () => {
     for (const receipt of [...ATLOG, ...IN_THE_WILD]) expect(agree(receipt)).toBe(true);
+    // and scans every inclusion receipt of atlog's and @transmute/cose's (the RFC's has no kid)
+    const inclusions = [...ATLOG.filter((r) => parseReceipt(r).inclusionProofs.length > 0), exampleInclusion, theirInclusion];
+    expect(inclusions).toHaveLength(ATLOG.length - 2 + 2);
+    for (const receipt of inclusions) expect(scanInclusionReceipt(receipt, READER_LIMITS)).toBeDefined();
     // and what it reads is what the rest of the verifier sees
     expect(parseReceipt(ATLOG[4]!).inclusionProofs[0]!.path).toHaveLength(20);
   });
@@ -508,9 +579,10 @@ describe('the one-pass receipt reader', () => {
       }
       agree(mutant);
     }
-    // Bits flipped inside hashes, the signature and strings keep the shape: the reader answers
-    // for a good part of these, so the comparison above is not only of refusals.
+    // Bits flipped inside hashes, the signature and strings keep the shape: the reader and the
+    // scanner answer for a good part of these, so the comparison above is not only of refusals.
     expect(stats.read / stats.inputs).toBeGreaterThan(0.05);
+    expect(stats.scanned / stats.inputs).toBeGreaterThan(0.02); // (~3% when run alone)
   });
 
   it('agrees on integers at and past ±(2^53 - 1), in the header and in the proof', () => {
@@ -552,6 +624,22 @@ describe('the one-pass receipt reader', () => {
     expect(readReceiptBytes(receipt, { ...READER_LIMITS, proof: { ...PROOF_LIMITS, maxDepth: 1 } })!.proofs.size).toBe(0);
     // and given other limits, parseReceipt does not use it at all
     expect(() => parseReceipt(receipt, { limits: { maxStringBytes: 31 } })).toThrow(CoseError);
+  });
+
+  it('remembers the claims it decoded by their bytes only: a buffer rewritten in place reads anew', () => {
+    const buffer = Buffer.from(atlogInclusion(7, 3, { issuer: 'https://one.example', subject: 'log-one' }));
+    expect(scanInclusionReceipt(buffer, READER_LIMITS)).toMatchObject({ issuer: 'https://one.example', subject: 'log-one' });
+    const at = buffer.indexOf('one.example');
+    buffer.write('two', at);
+    buffer.write('two', buffer.indexOf('log-one') + 4);
+    expect(scanInclusionReceipt(buffer, READER_LIMITS)).toMatchObject({ issuer: 'https://two.example', subject: 'log-two' });
+    expect(scanInclusionReceipt(buffer, READER_LIMITS)).toMatchObject({ issuer: 'https://two.example', subject: 'log-two' });
+    buffer[at] = 0xff; // no longer UTF-8: off the shape, as it would be if never seen before
+    expect(scanInclusionReceipt(buffer, READER_LIMITS)).toBeUndefined();
+    expect(agree(buffer)).toBe(false);
+    // a long issuer is decoded every time, and still right
+    const long = `https://${'x'.repeat(300)}.example`;
+    for (let i = 0; i < 2; i++) expect(scanInclusionReceipt(atlogInclusion(7, 3, { issuer: long, subject: 's' }), READER_LIMITS)?.issuer).toBe(long);
   });
 
   it('refuses deep nesting without recursing', () => {

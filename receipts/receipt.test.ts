@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { consistencyProofPlan, hashLeaf, inclusionProofLength, inclusionProofPlan } from '../log/tree/index.js';
+import { consistencyProofPlan, hashLeaf, inclusionProofLength, inclusionProofPlan, rootFromInclusionProof } from '../log/tree/index.js';
 import { proofOf, rootOf } from '../test/support/complete-nodes.js';
 import { completeNodes, NaiveTree } from '../test/support/naive-tree.js';
 import { VECTORS } from '../test/support/vectors.js';
@@ -12,6 +12,8 @@ import { CoseError, type CoseErrorCode } from './errors.js';
 import { coseKeyFromKeyObject, coseKeyThumbprint, generateKeyPair } from './keys.js';
 import { HeaderLabel, type Label } from './labels.js';
 import {
+  READER_LIMITS,
+  RECEIPT_LIMITS,
   type SignedTreeHead,
   consistencyProofRoot,
   consistencyReceipt,
@@ -27,6 +29,7 @@ import {
   verifyInclusionReceipt,
   verifyTreeHeadSignature,
 } from './receipt.js';
+import { scanInclusionReceipt } from './receipt-reader.js';
 import { decodeSign1, encodeSign1, signSign1 } from './sign1.js';
 import { signStatement } from './statement.js';
 import { attachReceipts, extractReceipts, registeredStatement } from './transparent.js';
@@ -481,6 +484,130 @@ describe('lenient input where it is safe', () => {
 
   it('a decoded COSE_Sign1 instead of bytes', () => {
     expect(verifyInclusionReceipt(decodeSign1(receipt3), entries[3]!, keys).leafIndex).toBe(3);
+  });
+});
+
+describe('verifying from a scan of the receipt’s bytes, as the generic path does', () => {
+  // verifyInclusionReceipt reads atlog's shape in place (receipt-reader.ts's scanner); given
+  // limits of its own it takes the generic path, which is what each case is compared with here.
+  const keys = [serviceKey];
+  const generic = { limits: RECEIPT_LIMITS };
+  type Trusted = Parameters<typeof verifyInclusionReceipt>[2];
+  type Entry = Parameters<typeof verifyInclusionReceipt>[1];
+  const snapshot = (value: unknown): unknown =>
+    value instanceof Uint8Array
+      ? { bytes: hex(value), type: value.constructor.name }
+      : typeof value === 'object' && value !== null
+        ? { entries: Object.entries(value).map(([k, v]) => [k, snapshot(v)]), frozen: Object.isFrozen(value) }
+        : value;
+  const outcome = (run: () => unknown) => {
+    try {
+      return { value: snapshot(run()) };
+    } catch (error) {
+      if (!(error instanceof CoseError)) throw error;
+      return { code: error.code, message: error.message, cause: (error.cause as CoseError | undefined)?.code };
+    }
+  };
+  function bothWays(receipt: Uint8Array, entry: Entry, trusted: Trusted, options: { algorithms?: CoseAlgorithm[] } = {}) {
+    const scanned = outcome(() => verifyInclusionReceipt(receipt, entry, trusted, options));
+    expect(scanned).toEqual(outcome(() => verifyInclusionReceipt(receipt, entry, trusted, { ...options, ...generic })));
+    return scanned;
+  }
+
+  it('the same result, field for field and in the same order, for every leaf of every size', () => {
+    for (let size = 1; size <= 7; size++) {
+      const head = headAt(size);
+      for (let index = 0; index < size; index++) {
+        const receipt = inclusionReceipt(head, { ...inclusionAt(index, size), leafHash: leafHashes[index]! });
+        expect(scanInclusionReceipt(receipt, READER_LIMITS)).toBeDefined();
+        expect(bothWays(receipt, entries[index]!, keys)).toHaveProperty('value');
+        expect(bothWays(receipt, { leafHash: leafHashes[index]! }, [service.publicKey])).toHaveProperty('value');
+      }
+    }
+  });
+
+  it('and for large trees, a head without the signed size, a named kid and non-ASCII claims', () => {
+    for (const [size, index] of [[1024, 517], [1_000_000, 123_457], [2 ** 53 - 1, 2 ** 53 - 2], [2 ** 32 + 5, 2 ** 32]] as const) {
+      const path = Array.from({ length: inclusionProofLength(index, size) }, (_, i) => createHash('sha256').update(`${size}/${i}`).digest());
+      const root = rootFromInclusionProof(index, size, leafHashes[0]!, path);
+      const head = signTreeHead(service.privateKey, SERVICE, { size, rootHash: root, timestamp: 1_700_000_000_000 });
+      const receipt = inclusionReceipt(head, { treeSize: size, leafIndex: index, path });
+      expect(bothWays(receipt, entries[0]!, keys)).toMatchObject({ value: { entries: expect.arrayContaining([['leafIndex', index]]) } });
+    }
+    const ph = new Map(decodeSign1(head7.signature).protectedHeader);
+    ph.delete(HeaderLabel.treeSize);
+    const plain = inclusionReceipt({ ...head7, signature: signSign1({ key: service.privateKey, payload: head7.rootHash, protectedHeader: ph, detached: true }) }, inclusionAt(3, 7));
+    expect(bothWays(plain, entries[3]!, keys)).toMatchObject({ value: { entries: expect.arrayContaining([['treeSizeSigned', false]]) } });
+    const named = signTreeHead(service.privateKey, { issuer: 'https://sérvice.example/日本', subject: '🪵', kid: utf8('service-2026') }, { size: 7, rootHash: head7.rootHash, timestamp: 0 });
+    const receipt = inclusionReceipt(named, inclusionAt(3, 7));
+    expect(bothWays(receipt, entries[3]!, [coseKeyFromKeyObject(service.publicKey, { kid: utf8('service-2026') })])).toHaveProperty('value');
+  });
+
+  it('the same refusal, code, message and cause, at every step from the key lookup on', () => {
+    const m = decodeSign1(receipt3);
+    const flipped = new Uint8Array(m.signature);
+    flipped[10]! ^= 1;
+    const cases: [Uint8Array, Entry, Trusted, { algorithms?: CoseAlgorithm[] }?][] = [
+      [receipt3, entries[2]!, keys],
+      [receipt3, { leafHash: leafHashes[2]! }, keys],
+      [receipt3, { leafHash: new Uint8Array(31) }, keys],
+      [receipt3, null as unknown as Entry, keys],
+      [receipt3, entries[3]!, [stranger.publicKey]],
+      [receipt3, entries[3]!, []],
+      [receipt3, entries[3]!, () => undefined],
+      [receipt3, entries[3]!, 'not keys' as unknown as Trusted],
+      [receipt3, entries[3]!, () => stranger.publicKey],
+      [receipt3, entries[3]!, () => generateKeyPair(CoseAlgorithm.EdDSA).publicKey],
+      [receipt3, entries[3]!, keys, { algorithms: [CoseAlgorithm.EdDSA] }],
+      [receipt3, entries[3]!, keys, { algorithms: [] }],
+      [encodeSign1({ ...m, signature: flipped }), entries[3]!, keys],
+      [encodeSign1({ ...m, signature: flipped.subarray(1) }), entries[3]!, keys],
+      [encodeSign1({ ...m, signature: new Uint8Array(0) }), entries[3]!, keys],
+      [withUnprotected(receipt3, vdp(new Map([[-1, [encodeInclusionProof(inclusionAt(3, 6))]]]))), entries[3]!, keys],
+      [withUnprotected(receipt3, vdp(new Map([[-1, [encodeInclusionProof({ ...inclusionAt(3, 7), leafIndex: 7 })]]]))), entries[3]!, keys],
+      [withUnprotected(receipt3, vdp(new Map([[-1, [encodeInclusionProof({ ...inclusionAt(3, 7), leafIndex: 2 })]]]))), entries[3]!, keys],
+      [withUnprotected(receipt3, vdp(new Map([[-1, [encodeInclusionProof({ ...inclusionAt(3, 7), path: inclusionAt(3, 7).path.slice(1) })]]]))), entries[3]!, keys],
+      [craftedReceipt(goodProtected().map(([l, v]) => [l, l === HeaderLabel.vds ? 2 : v] as [Label, CborValue]), head7.rootHash, vdp(new Map([[-1, [proof3()]]]))), entries[3]!, keys],
+      [encodeSign1({ protectedBytes: encodeCbor(new Map([[HeaderLabel.alg, -999], ...goodProtected()])), unprotectedHeader: vdp(new Map([[-1, [proof3()]]])), payload: null, signature: m.signature }), entries[3]!, keys],
+      [craftedReceipt([[HeaderLabel.kid, new Uint8Array(0)], ...goodProtected().slice(1)], head7.rootHash, vdp(new Map([[-1, [proof3()]]]))), entries[3]!, keys],
+      [craftedReceipt([...goodProtected().slice(0, 2), [HeaderLabel.cwtClaims, new Map([[1, '']])]], head7.rootHash, vdp(new Map([[-1, [proof3()]]]))), entries[3]!, keys],
+      [craftedReceipt([...goodProtected().slice(0, 2), [HeaderLabel.cwtClaims, new Map<number, CborValue>([[1, 'i'], [2, '']])]], head7.rootHash, vdp(new Map([[-1, [proof3()]]]))), entries[3]!, keys],
+    ];
+    for (const [receipt, entry, trusted, options] of cases) expect(bothWays(receipt, entry, trusted, options)).toHaveProperty('code');
+  });
+
+  it('takes Buffers and views at any offset, and nothing it returns aliases them', () => {
+    const backing = Buffer.concat([Buffer.from('junk before'), receipt3, Buffer.from('after')]);
+    const view = backing.subarray(11, 11 + receipt3.length);
+    const verified = verifyInclusionReceipt(view, entries[3]!, keys);
+    expect(bothWays(view, entries[3]!, keys)).toEqual(bothWays(receipt3, entries[3]!, keys));
+    expect(verified.kid).not.toBeInstanceOf(Buffer);
+    const kid = hex(verified.kid);
+    backing.fill(0);
+    expect(hex(verified.kid)).toBe(kid);
+    expect(verified.kid.buffer).not.toBe(backing.buffer);
+  });
+
+  it('checks what it read even if the resolver rewrites the receipt, or verifies another one inside', () => {
+    // The resolver is the first code not ours to run: by then the signed bytes have been copied.
+    const receipt = receipt3.slice();
+    const rewriting = () => {
+      receipt.fill(0);
+      return serviceKey;
+    };
+    expect(verifyInclusionReceipt(receipt, entries[3]!, rewriting).leafIndex).toBe(3);
+    // A resolver that verifies another receipt while the first one's check is under way.
+    const other = inclusionReceipt(headAt(6), inclusionAt(5, 6));
+    let inner: number | undefined;
+    const reentrant: Trusted = () => {
+      inner = verifyInclusionReceipt(other, entries[5]!, keys).treeSize;
+      return serviceKey;
+    };
+    expect(verifyInclusionReceipt(receipt3, entries[3]!, reentrant).treeSize).toBe(7);
+    expect(inner).toBe(6);
+    // and afterwards, both still verify and a wrong entry is still refused
+    expect(verifyInclusionReceipt(other, entries[5]!, keys).treeSize).toBe(6);
+    expectCode(() => verifyInclusionReceipt(receipt3, entries[2]!, reentrant), 'RECEIPT_SIGNATURE_INVALID');
   });
 });
 

@@ -134,16 +134,28 @@ export function encodeSigStructure(
   if (!(protectedBytes instanceof Uint8Array) || !(payload instanceof Uint8Array) || !(externalAad instanceof Uint8Array)) {
     throw new CoseError('COSE_BAD_ARGUMENT', 'Sig_structure fields must be Uint8Arrays');
   }
+  const out = new Uint8Array(sigStructureSize(protectedBytes, payload, externalAad));
+  writeSigStructure(out, protectedBytes, payload, externalAad);
+  return out;
+}
+
+/** The length of {@link encodeSigStructure}'s result, without making it. */
+export function sigStructureSize(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array): number {
+  return SIG_STRUCTURE_PREFIX.length + byteStringSize(protectedBytes) + byteStringSize(externalAad) + byteStringSize(payload);
+}
+
+/**
+ * Writes {@link encodeSigStructure}'s bytes at the start of `out` (at least
+ * {@link sigStructureSize} long), for a caller with a buffer of its own; returns their length.
+ */
+export function writeSigStructure(out: Uint8Array, protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array): number {
   // Written directly: an array head, a fixed text and three byte strings is all there is, and
   // encodeCbor's generality cost more than a microsecond on every signature checked (the
   // sign1 tests compare this with encodeCbor at every head width).
-  const size = SIG_STRUCTURE_PREFIX.length + byteStringSize(protectedBytes) + byteStringSize(externalAad) + byteStringSize(payload);
-  const out = new Uint8Array(size);
   out.set(SIG_STRUCTURE_PREFIX, 0);
   let at = writeByteString(out, SIG_STRUCTURE_PREFIX.length, protectedBytes);
   at = writeByteString(out, at, externalAad);
-  writeByteString(out, at, payload);
-  return out;
+  return writeByteString(out, at, payload);
 }
 
 // array(4), text(10) "Signature1"
@@ -402,6 +414,14 @@ function checkAlgorithm(message: CoseSign1, allowed: readonly CoseAlgorithm[]): 
   }
   const alg = message.protectedHeader.get(HeaderLabel.alg);
   if (alg === undefined) throw new CoseError('COSE_ALG_MISSING', 'the protected header has no alg');
+  return allowedAlgorithm(alg, allowed);
+}
+
+/**
+ * The profile of a protected `alg` if it is on the allow-list, else COSE_ALG_NOT_ALLOWED: the
+ * check {@link verifySign1} makes, for receipts/'s own fast path (not exported from its index).
+ */
+export function allowedAlgorithm(alg: CborValue, allowed: readonly CoseAlgorithm[]): AlgorithmProfile {
   if (!isCoseAlgorithm(alg) || !allowed.includes(alg)) {
     throw new CoseError(
       'COSE_ALG_NOT_ALLOWED',

@@ -6,7 +6,7 @@
 
 import { hash, randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { HASH_SIZE, hashChildren, hashChildrenWithNodeCrypto, hashLeaf, nodeHashEngine } from './hash.js';
+import { HASH_SIZE, foldPath, foldPathList, hashChildren, hashChildrenWithNodeCrypto, hashLeaf, nodeHashEngine } from './hash.js';
 import { createWasmNodeHasher } from './sha256-node.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -108,6 +108,87 @@ describe('hashChildren: SHA-256(0x01 ‖ left ‖ right)', () => {
       vi.unstubAllGlobals();
     }
     expect(createWasmNodeHasher()).toBeDefined();
+  });
+});
+
+/** The fold the slow way: node by node through node:crypto. */
+function referenceFold(start: Uint8Array, siblings: readonly Uint8Array[], low: number, high: number): string {
+  let running = start;
+  siblings.forEach((sibling, i) => {
+    const left = ((i < 32 ? low >>> i : high >>> (i - 32)) & 1) === 1;
+    running = left ? hashChildrenWithNodeCrypto(sibling, running) : hashChildrenWithNodeCrypto(running, sibling);
+  });
+  return hex(running);
+}
+
+/** `siblings` laid out `stride` bytes apart from `offset`, with random bytes in between. */
+function laidOut(siblings: readonly Uint8Array[], offset: number, stride: number): Uint8Array {
+  const source = new Uint8Array(randomBytes(offset + siblings.length * stride + 5));
+  siblings.forEach((sibling, i) => source.set(sibling, offset + i * stride));
+  return source;
+}
+
+const random32 = () => randomBytes(4).readUInt32LE(0) | 0;
+
+function checkFolds(fold: typeof foldPath, foldList: typeof foldPathList): void {
+  for (let count = 0; count <= 64; count++) {
+    for (const stride of [32, 34, 47]) {
+      const start = new Uint8Array(randomBytes(32));
+      const siblings = Array.from({ length: count }, () => new Uint8Array(randomBytes(32)));
+      const [low, high] = [random32(), random32()];
+      const expected = referenceFold(start, siblings, low, high);
+      const offset = count % 5;
+      const got = fold(start, laidOut(siblings, offset, stride), offset, stride, count, low, high);
+      if (hex(got) !== expected) expect({ count, stride, low, high, got: hex(got) }).toEqual({ count, stride, low, high, got: expected });
+      if (stride === 32) expect(hex(foldList(start, siblings, low, high))).toBe(expected);
+    }
+  }
+  // every side at every level, in a path of 53 (a tree of 2^53 - 1 leaves)
+  const siblings = Array.from({ length: 53 }, () => new Uint8Array(randomBytes(32)));
+  const start = new Uint8Array(randomBytes(32));
+  for (const [low, high] of [[0, 0], [-1, -1], [0x5555_5555, 0x0aaa_aaaa], [1, 0], [0, 1 << 20], [-2147483648, 0]]) {
+    expect(hex(fold(start, laidOut(siblings, 0, 34), 0, 34, 53, low!, high!))).toBe(referenceFold(start, siblings, low!, high!));
+  }
+}
+
+describe('foldPath: a whole path of interior nodes in one call', () => {
+  it('agrees with node:crypto node by node: every length to 64, packed and strided, random sides', () => {
+    expect(nodeHashEngine()).toBe('wasm'); // (after the first describe above)
+    checkFolds(foldPath, foldPathList);
+  });
+
+  it('agrees on node:crypto too, before the WebAssembly hasher exists', async () => {
+    vi.resetModules();
+    const fresh = await import('./hash.js');
+    expect(fresh.nodeHashEngine()).toBe('node:crypto');
+    checkFolds(fresh.foldPath, fresh.foldPathList); // (and switches engine part-way through)
+    expect(fresh.nodeHashEngine()).toBe('wasm');
+  });
+
+  it('returns the start itself for an empty path, and a new array otherwise', () => {
+    const start = new Uint8Array(randomBytes(32));
+    expect(foldPath(start, new Uint8Array(0), 0, 32, 0, 0, 0)).toBe(start);
+    const sibling = new Uint8Array(randomBytes(32));
+    const first = foldPath(start, sibling, 0, 32, 1, 0, 0);
+    const second = foldPath(start, sibling, 0, 32, 1, 1, 0);
+    expect(hex(first)).toBe(reference(start, sibling));
+    expect(hex(second)).toBe(reference(sibling, start));
+    expect(first.buffer).not.toBe(second.buffer);
+  });
+
+  it('refuses siblings outside the source, a short start, a short stride and over 64 levels', () => {
+    const source = new Uint8Array(34 * 10);
+    const start = new Uint8Array(32);
+    expect(() => foldPath(start, source, 0, 34, 10, 0, 0)).not.toThrow(); // the last one ends 2 bytes early
+    expect(() => foldPath(start, source, 3, 34, 10, 0, 0)).toThrow(RangeError);
+    expect(() => foldPath(start, source, 0, 34, 11, 0, 0)).toThrow(RangeError);
+    expect(() => foldPath(start, source, -1, 34, 1, 0, 0)).toThrow(RangeError);
+    expect(() => foldPath(start, source, 0, 31, 2, 0, 0)).toThrow(RangeError);
+    expect(() => foldPath(start, source, 0.5, 34, 1, 0, 0)).toThrow(RangeError);
+    expect(() => foldPath(new Uint8Array(31), source, 0, 34, 1, 0, 0)).toThrow(RangeError);
+    expect(() => foldPath(start, new Uint8Array(65 * 32), 0, 32, 65, 0, 0)).toThrow(RangeError);
+    expect(() => foldPathList(start, [new Uint8Array(32), new Uint8Array(33)], 0, 0)).toThrow(RangeError);
+    expect(() => foldPathList(start, Array.from({ length: 65 }, () => new Uint8Array(32)), 0, 0)).toThrow(RangeError);
   });
 });
 

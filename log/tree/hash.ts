@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { createWasmNodeHasher } from './sha256-node.js';
+import { MAX_FOLD_BYTES, type NodeHasher, createWasmNodeHasher } from './sha256-node.js';
 
 /** Every hash in an RFC 9162 SHA-256 tree is this long. */
 export const HASH_SIZE = 32;
@@ -17,16 +17,30 @@ const NODE_PREFIX = 0x01;
 const leafInput = new Uint8Array(1 + 64 * 1024);
 leafInput[0] = LEAF_PREFIX;
 
+/**
+ * node:crypto's SHA-256 of `input` as a new Uint8Array. Asked for a 'buffer', hash() lowercases
+ * the encoding's name and has C++ make a Buffer on every call; asked for 'binary' (latin1) it
+ * returns a 32-character string whose characters are the digest's bytes. 0.5-0.9 µs less per
+ * hash right after an ES256 check, 0.2-0.4 µs in a tight loop: a receipt's verifier hashes its
+ * leaf so.
+ */
+function sha256(input: Uint8Array): Uint8Array {
+  const digest = hash('sha256', input, 'binary');
+  const out = new Uint8Array(HASH_SIZE);
+  for (let i = 0; i < HASH_SIZE; i++) out[i] = digest.charCodeAt(i);
+  return out;
+}
+
 /** SHA-256(0x00 ‖ entry): the leaf hash, which is also the entry's id in the log. */
 export function hashLeaf(entry: Uint8Array): Uint8Array {
   if (entry.length < leafInput.length) {
     leafInput.set(entry, 1);
-    return hash('sha256', leafInput.subarray(0, 1 + entry.length), 'buffer');
+    return sha256(leafInput.subarray(0, 1 + entry.length));
   }
   const input = new Uint8Array(1 + entry.length);
   input[0] = LEAF_PREFIX;
   input.set(entry, 1);
-  return hash('sha256', input, 'buffer');
+  return sha256(input);
 }
 
 /**
@@ -47,7 +61,7 @@ nodeInput[0] = NODE_PREFIX;
 export function hashChildrenWithNodeCrypto(left: Uint8Array, right: Uint8Array): Uint8Array {
   nodeInput.set(left, 1);
   nodeInput.set(right, 1 + HASH_SIZE);
-  return hash('sha256', nodeInput, 'buffer');
+  return sha256(nodeInput);
 }
 
 // The specialised SHA-256 of sha256-node.ts is about twice as fast as node:crypto on these inputs
@@ -58,9 +72,10 @@ export function hashChildrenWithNodeCrypto(left: Uint8Array, right: Uint8Array):
 const WASM_AFTER = 256;
 let nodesHashed = 0;
 let engine: 'wasm' | 'node:crypto' = 'node:crypto';
+let wasm: NodeHasher | undefined;
 let nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => {
   if (++nodesHashed === WASM_AFTER) {
-    const wasm = createWasmNodeHasher();
+    wasm = createWasmNodeHasher();
     if (wasm !== undefined) {
       nodeHash = wasm.hash;
       engine = 'wasm';
@@ -81,4 +96,60 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
     throw new RangeError(`interior node inputs must be ${HASH_SIZE}-byte hashes`);
   }
   return nodeHash(left, right);
+}
+
+/**
+ * Folds a path of sibling hashes into `start`, the way an inclusion proof climbs to its root:
+ * for each level i the running hash r becomes H(sibling, r) when bit i of the 64-bit mask
+ * (`leftHigh`:`leftLow`) is set, else H(r, sibling). Sibling i is the 32 bytes at
+ * `source[offset + i·stride]` (stride 32 for packed hashes, 34 for a receipt's CBOR, where each
+ * hash has a two-byte head). One call into the WebAssembly hasher for the whole path; before it
+ * exists (or without WebAssembly), node by node through node:crypto, which gives the same bytes.
+ */
+export function foldPath(
+  start: Uint8Array,
+  source: Uint8Array,
+  offset: number,
+  stride: number,
+  count: number,
+  leftLow: number,
+  leftHigh: number,
+): Uint8Array {
+  if (start.length !== HASH_SIZE) throw new RangeError(`a path starts from a ${HASH_SIZE}-byte hash`);
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(stride) ||
+    !Number.isSafeInteger(count) ||
+    offset < 0 ||
+    stride < HASH_SIZE ||
+    count < 0 ||
+    count > 64 ||
+    (count > 0 && offset + (count - 1) * stride + HASH_SIZE > source.length)
+  ) {
+    throw new RangeError('the siblings of a path must lie inside its source, at most 64 of them');
+  }
+  if (count === 0) return start;
+  if (wasm !== undefined && count * stride <= MAX_FOLD_BYTES) return wasm.fold(start, source, offset, stride, count, leftLow, leftHigh);
+  let running = start;
+  for (let i = 0; i < count; i++) {
+    const at = offset + i * stride;
+    const sibling = source.subarray(at, at + HASH_SIZE);
+    const left = i < 32 ? (leftLow >>> i) & 1 : (leftHigh >>> (i - 32)) & 1;
+    running = left === 1 ? nodeHash(sibling, running) : nodeHash(running, sibling);
+  }
+  return running;
+}
+
+// Where a list of siblings is packed for foldPath: synchronous, so no caller can observe it.
+const packed = new Uint8Array(64 * HASH_SIZE);
+
+/** {@link foldPath} for siblings given as separate 32-byte arrays (at most 64). */
+export function foldPathList(start: Uint8Array, siblings: readonly Uint8Array[], leftLow: number, leftHigh: number): Uint8Array {
+  if (siblings.length > 64) throw new RangeError('a path has at most 64 siblings');
+  for (let i = 0; i < siblings.length; i++) {
+    const sibling = siblings[i]!;
+    if (sibling.length !== HASH_SIZE) throw new RangeError(`interior node inputs must be ${HASH_SIZE}-byte hashes`);
+    packed.set(sibling, i * HASH_SIZE);
+  }
+  return foldPath(start, packed, 0, HASH_SIZE, siblings.length, leftLow, leftHigh);
 }

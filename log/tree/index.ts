@@ -28,6 +28,7 @@ export {
   inclusionProofLength,
   rootFromConsistencyProof,
   rootFromInclusionProof,
+  rootFromPackedInclusionProof,
   verifyConsistency,
   verifyInclusion,
 } from './verify.js';

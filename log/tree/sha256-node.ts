@@ -11,6 +11,10 @@
 //   one byte only, so K[t] + W[t] for all 64 rounds is a table of 256 × 64 words made once;
 // - block 1 starts from the constant IV.
 //
+// A proof's path is folded in one call (`fold`): its hashes are copied into the module's memory
+// once and the loop over the levels runs inside, so a level costs its two compressions and
+// nothing else (one call, copy in and result out per level was a third of its time).
+//
 // The module is emitted from the code below (no toolchain, nothing prebuilt): the 64 rounds of
 // each block are unrolled with the working variables renamed instead of moved, and block 1's
 // message schedule is computed round by round as it is needed. Each word is read as a
@@ -32,12 +36,17 @@ const K = [
 /** SHA-256 initial hash value (FIPS 180-4 §5.3.3). */
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19] as const;
 
-// Memory: block 2's K + W table (256 entries of 64 words), then the two children, then the digest.
+// Memory: block 2's K + W table (256 entries of 64 words), then the two children, the digest, the
+// running hash of a fold and the siblings it folds in.
 const TABLE = 0;
 const TABLE_BYTES = 256 * 64 * 4;
 const LEFT = TABLE_BYTES;
 const RIGHT = LEFT + 32;
 const DIGEST = RIGHT + 32;
+const RUNNING = DIGEST + 32;
+const SIBLINGS = RUNNING + 32;
+/** Room for the siblings of one fold: more levels than any tree of 2^53 leaves has, at any stride up to 64. */
+export const MAX_FOLD_BYTES = 128 * 64;
 const PAGES = 2; // 64 KiB each: the table fills the first, the rest sits at the start of the second
 
 /** The little of the WebAssembly JS API used here (@types/node does not declare it; lib.dom does). */
@@ -50,6 +59,15 @@ interface WebAssemblyApi {
 export interface NodeHasher {
   /** SHA-256(0x01 ‖ left ‖ right); both must be 32 bytes (the caller checks). */
   hash(left: Uint8Array, right: Uint8Array): Uint8Array;
+  /**
+   * Folds `count` siblings into `start`, level by level: the running hash r becomes H(s, r) when
+   * bit i of the mask (`leftLow` bits 0-31, `leftHigh` bits 32-63) says sibling i is on the left,
+   * else H(r, s). Sibling i is the 32 bytes at `source[offset + i·stride]`: packed hashes (stride
+   * 32) or hashes with a CBOR head between them, as in a receipt (stride 34). The caller checks
+   * that `start` is 32 bytes, that every sibling lies inside `source`, and that count·stride is
+   * at most {@link MAX_FOLD_BYTES}.
+   */
+  fold(start: Uint8Array, source: Uint8Array, offset: number, stride: number, count: number, leftLow: number, leftHigh: number): Uint8Array;
 }
 
 /**
@@ -66,15 +84,23 @@ export function createWasmNodeHasher(): NodeHasher | undefined {
     return undefined;
   }
   const memory = exports['memory'] as { readonly buffer: ArrayBuffer };
-  const run = exports['node'] as () => void;
+  const node = exports['node'] as (left: number, right: number, out: number) => void;
+  const fold = exports['fold'] as (count: number, siblings: number, stride: number, leftLow: number, leftHigh: number) => void;
   const bytes = new Uint8Array(memory.buffer);
   fillBlock2Table(new DataView(memory.buffer, TABLE, TABLE_BYTES));
   return {
     hash(left, right) {
       bytes.set(left, LEFT);
       bytes.set(right, RIGHT);
-      run();
+      node(LEFT, RIGHT, DIGEST);
       return bytes.slice(DIGEST, DIGEST + 32);
+    },
+    fold(start, source, offset, stride, count, leftLow, leftHigh) {
+      bytes.set(start, RUNNING);
+      // One copy of the whole run, head bytes and all: cheaper than a copy per sibling.
+      if (count > 0) bytes.set(source.subarray(offset, offset + (count - 1) * stride + 32), SIBLINGS);
+      fold(count, SIBLINGS, stride, leftLow, leftHigh);
+      return bytes.slice(RUNNING, RUNNING + 32);
     },
   };
 }
@@ -98,10 +124,15 @@ const sigma1 = (x: number) => rotr(x, 17) ^ rotr(x, 19) ^ (x >>> 10);
 // ---------------------------------------------------------------------------------------------
 // The module: one exported function `node()` (hashes LEFT ‖ RIGHT into DIGEST) and its memory.
 
-/** Emits a function body: i32 locals only, instructions appended in stack order. */
+/** Emits a function body: i32 params and locals only, instructions appended in stack order. */
 class FunctionBody {
   private readonly code: number[] = [];
-  private locals = 0;
+  private locals: number;
+
+  /** The first `params` locals are the function's parameters. */
+  constructor(private readonly params = 0) {
+    this.locals = params;
+  }
 
   local(): number {
     return this.locals++;
@@ -175,8 +206,50 @@ class FunctionBody {
     return this.tee(scratch).constant(8).rotl().constant(0x00ff00ff).and().get(scratch).constant(8).rotr().constant(0xff00ff00).and().or();
   }
 
+  sub(): this {
+    return this.emit(0x6b);
+  }
+
+  eqz(): this {
+    return this.emit(0x45);
+  }
+
+  call(index: number): this {
+    return this.emit(0x10, ...unsignedLeb(index));
+  }
+
+  /** block / loop / if with no result; each closed by {@link end}. */
+  block(): this {
+    return this.emit(0x02, 0x40);
+  }
+
+  loop(): this {
+    return this.emit(0x03, 0x40);
+  }
+
+  if(): this {
+    return this.emit(0x04, 0x40);
+  }
+
+  else(): this {
+    return this.emit(0x05);
+  }
+
+  end(): this {
+    return this.emit(0x0b);
+  }
+
+  br(depth: number): this {
+    return this.emit(0x0c, ...unsignedLeb(depth));
+  }
+
+  brIf(depth: number): this {
+    return this.emit(0x0d, ...unsignedLeb(depth));
+  }
+
   bytes(): number[] {
-    const declarations = this.locals === 0 ? [0] : [1, ...unsignedLeb(this.locals), 0x7f];
+    const declared = this.locals - this.params;
+    const declarations = declared === 0 ? [0] : [1, ...unsignedLeb(declared), 0x7f];
     return [...declarations, ...this.code, 0x0b];
   }
 
@@ -240,17 +313,19 @@ function compress(f: FunctionBody, state: readonly Word[], pushKW: (t: number) =
   });
 }
 
+/** `node(left, right, out)`: SHA-256(0x01 ‖ 32 bytes at left ‖ 32 at right) to out (may be either). */
 function nodeFunction(): number[] {
-  const f = new FunctionBody();
+  const f = new FunctionBody(3);
+  const [leftAt, rightAt, outAt] = [0, 1, 2];
   const scratch = f.local();
-  // The children as big-endian words.
-  const word = (offset: number) => {
+  // The children as big-endian words, all read before anything is written.
+  const word = (at: number, offset: number) => {
     const local = f.local();
-    f.constant(0).load(offset).byteSwap(scratch).set(local);
+    f.get(at).load(offset).byteSwap(scratch).set(local);
     return local;
   };
-  const left = Array.from({ length: 8 }, (_, i) => word(LEFT + 4 * i));
-  const right = Array.from({ length: 8 }, (_, i) => word(RIGHT + 4 * i));
+  const left = Array.from({ length: 8 }, (_, i) => word(leftAt, 4 * i));
+  const right = Array.from({ length: 8 }, (_, i) => word(rightAt, 4 * i));
 
   // Block 1: W[0..15] are the 64 bytes 0x01 ‖ left ‖ right[0..31), one byte off the word grid.
   const w: number[] = [];
@@ -293,22 +368,46 @@ function nodeFunction(): number[] {
     block1.map((local) => ({ local })),
     (t) => f.get(entry).load(TABLE + 4 * t),
   );
-  digest.forEach((local, i) => f.constant(0).get(local).byteSwap(scratch).store(DIGEST + 4 * i));
+  digest.forEach((local, i) => f.get(outAt).get(local).byteSwap(scratch).store(4 * i));
   return f.bytes();
 }
 
-/** The module's bytes: type () → (), one function, its memory, both exported. */
+/**
+ * `fold(count, siblings, stride, leftLow, leftHigh)`: the running hash at RUNNING, folded with
+ * `count` siblings from `siblings` on, `stride` bytes apart; sibling i goes on the left when the
+ * low bit of the mask is set, and the 64-bit mask (leftHigh:leftLow) shifts right a bit a level.
+ */
+function foldFunction(node: number): number[] {
+  const f = new FunctionBody(5);
+  const [count, sibling, stride, low, high] = [0, 1, 2, 3, 4];
+  f.block().loop();
+  f.get(count).eqz().brIf(1);
+  f.get(low).constant(1).and();
+  f.if().get(sibling).constant(RUNNING).constant(RUNNING).call(node);
+  f.else().constant(RUNNING).get(sibling).constant(RUNNING).call(node);
+  f.end();
+  f.get(low).constant(1).shrU().get(high).constant(31).shl().or().set(low);
+  f.get(high).constant(1).shrU().set(high);
+  f.get(sibling).get(stride).add().set(sibling);
+  f.get(count).constant(1).sub().set(count);
+  f.br(0).end().end();
+  return f.bytes();
+}
+
+/** The module's bytes: two functions, `node` and `fold`, and the memory, all exported. */
 function nodeHashModule(): Uint8Array {
-  const body = nodeFunction();
+  const node = nodeFunction();
+  const fold = foldFunction(0);
   const section = (id: number, content: number[]) => [id, ...unsignedLeb(content.length), ...content];
   const name = (text: string) => [...unsignedLeb(text.length), ...new TextEncoder().encode(text)];
+  const I32 = 0x7f;
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
-    ...section(1, [1, 0x60, 0, 0]), // types: () -> ()
-    ...section(3, [1, 0]), // functions: one, of type 0
+    ...section(1, [2, 0x60, 3, I32, I32, I32, 0, 0x60, 5, I32, I32, I32, I32, I32, 0]), // types: (i32 × 3) -> (), (i32 × 5) -> ()
+    ...section(3, [2, 0, 1]), // functions: node of type 0, fold of type 1
     ...section(5, [1, 0, PAGES]), // memory: PAGES pages, no maximum
-    ...section(7, [2, ...name('memory'), 0x02, 0, ...name('node'), 0x00, 0]), // exports
-    ...section(10, [1, ...unsignedLeb(body.length), ...body]), // code
+    ...section(7, [3, ...name('memory'), 0x02, 0, ...name('node'), 0x00, 0, ...name('fold'), 0x00, 1]), // exports
+    ...section(10, [2, ...unsignedLeb(node.length), ...node, ...unsignedLeb(fold.length), ...fold]), // code
   ]);
 }
 

@@ -18,6 +18,7 @@ import {
   rangeNodes,
   rootFromConsistencyProof,
   rootFromInclusionProof,
+  rootFromPackedInclusionProof,
   shiftRight,
   trailingZeros,
   verifyConsistency,
@@ -98,6 +99,15 @@ describe('bit helpers beyond 32 bits', () => {
   });
 });
 
+/** A path as it sits in a receipt: each hash behind its CBOR head 0x58 0x20, after a prefix. */
+function cborPacked(path: readonly Uint8Array[]): [Uint8Array, number, number, number] {
+  const prefix = [0x83, 0x07, 0x03, 0x80 + path.length];
+  const source = new Uint8Array(prefix.length + 34 * path.length);
+  source.set(prefix);
+  path.forEach((hash, i) => source.set([0x58, 0x20, ...hash], prefix.length + 34 * i));
+  return [source, prefix.length + 2, 34, path.length];
+}
+
 describe('proofs agree with a naive RFC 9162 reference', () => {
   const MAX = 1100;
   const leafHashes = Array.from({ length: MAX }, (_, i) => naiveLeafHash(Buffer.from(`entry ${i}`)));
@@ -113,6 +123,7 @@ describe('proofs agree with a naive RFC 9162 reference', () => {
         expect(proof.map(hex)).toEqual(naive.inclusion(i, size).map(hex));
         expect(proof.length).toBe(inclusionProofLength(i, size));
         expect(hex(rootFromInclusionProof(i, size, leafHashes[i]!, proof))).toBe(hex(root));
+        expect(hex(rootFromPackedInclusionProof(i, size, leafHashes[i]!, ...cborPacked(proof)))).toBe(hex(root));
       }
       for (let size1 = 1; size1 <= size; size1++) {
         const proof = proofOf(nodes, consistencyProofPlan(size1, size));
@@ -152,6 +163,13 @@ describe('proofs agree with a naive RFC 9162 reference', () => {
       if (proof.length > 1) mutants.push([proof[1]!, proof[0]!, ...proof.slice(2)]);
       for (const mutant of mutants) {
         expect(() => verifyInclusion(index, size, leafHashes[index]!, mutant, root)).toThrow(ProofError);
+        let packedRoot: Uint8Array | undefined;
+        try {
+          packedRoot = rootFromPackedInclusionProof(index, size, leafHashes[index]!, ...cborPacked(mutant));
+        } catch (error) {
+          expect(error).toBeInstanceOf(ProofError);
+        }
+        if (packedRoot !== undefined) expect(hex(packedRoot)).not.toBe(hex(root));
       }
       // (A proof can be valid for more than one tree size: the signed checkpoint binds the size.
       // Doubling the size always adds a level, so that must fail.)
@@ -176,6 +194,48 @@ describe('plans for trees far beyond memory', () => {
         expect(plan.nodes.length - folded).toBe(expected);
         const outside = plan.nodes.filter((node) => (node.index + 1) * 2 ** node.level > size);
         expect(outside, `nodes beyond size ${size}`).toEqual([]);
+      }
+    }
+  });
+
+  it('give the roots of RFC 9162 §2.1.3.2’s own loop, beyond 2^32 and up to 2^53 - 1 leaves', () => {
+    // The loop as the RFC writes it, hashing as it goes: the verifier works out each hash's side
+    // first and folds the path in one go, and must land on the same root.
+    const rfcRoot = (index: number, size: number, leaf: Uint8Array, path: readonly Uint8Array[]) => {
+      let [fn, sn, r] = [index, size - 1, leaf];
+      for (const p of path) {
+        if (fn % 2 === 1 || fn === sn) {
+          r = hashChildren(p, r);
+          while (fn % 2 === 0 && fn !== 0) [fn, sn] = [shiftRight(fn, 1), shiftRight(sn, 1)];
+        } else {
+          r = hashChildren(r, p);
+        }
+        [fn, sn] = [shiftRight(fn, 1), shiftRight(sn, 1)];
+      }
+      return hex(r);
+    };
+    const random = seededRandom(53);
+    const cases: [number, number][] = [[2 ** 53 - 1, 2 ** 53 - 2], [2 ** 53 - 1, 0], [2 ** 53 - 1, 2 ** 52], [2 ** 32 + 1, 2 ** 32], [2 ** 33, 12345]];
+    for (let trial = 0; trial < 300; trial++) {
+      const size = Math.max(1, Math.floor(random(2 ** 21) * 2 ** 32 + random(2 ** 32)));
+      cases.push([size, Math.floor((random(2 ** 20) / 2 ** 20) * size)]);
+    }
+    for (const [size, index] of cases) {
+      const leaf = new Uint8Array(randomBytes(32));
+      const path = Array.from({ length: inclusionProofLength(index, size) }, () => new Uint8Array(randomBytes(32)));
+      const expected = rfcRoot(index, size, leaf, path);
+      expect(hex(rootFromInclusionProof(index, size, leaf, path)), `${index}/${size}`).toBe(expected);
+      expect(hex(rootFromPackedInclusionProof(index, size, leaf, ...cborPacked(path)))).toBe(expected);
+      // and a hash more or less is refused with the length inclusionProofLength gives
+      for (const wrong of [path.slice(1), [...path, leaf]]) {
+        expect(() => rootFromInclusionProof(index, size, leaf, wrong)).toThrow(`needs ${path.length} hashes, got ${wrong.length}`);
+      }
+    }
+    for (let size = 1; size <= 300; size++) {
+      for (let index = 0; index < size; index++) {
+        const length = inclusionProofLength(index, size);
+        const path = Array.from({ length: length + 1 }, () => EMPTY_ROOT);
+        expect(() => rootFromInclusionProof(index, size, EMPTY_ROOT, path)).toThrow(`needs ${length} hashes, got ${length + 1}`);
       }
     }
   });
