@@ -38,6 +38,7 @@ import {
 import { bytesEqual } from '../util/index.js';
 import { type CoseAlgorithm, DEFAULT_ALGORITHMS, keyAlgorithm, verifySignature } from './algorithms.js';
 import { type CborLimits, type CborMapKey, type CborValue, decodeCbor, encodeCbor } from './cbor.js';
+import { cborHeadSize, writeCborHead } from './cbor-heads.js';
 import { type CoseErrorCode, CoseError } from './errors.js';
 import { type CoseKey, coseKeyThumbprint, keyObjectFromCoseKey, keyThumbprint } from './keys.js';
 import { CwtClaim, HeaderLabel, type Label, VdpProof, VerifiableDataStructure } from './labels.js';
@@ -276,21 +277,23 @@ export interface OpenedReceiptHead {
 
 /** Decodes and checks a signed tree head for {@link inclusionReceiptUnder} (RECEIPT_HEAD_MALFORMED). */
 export function openReceiptHead(head: SignedTreeHead): OpenedReceiptHead {
-  const sign1 = openTreeHead(head);
-  const protectedBytes = sign1.protectedBytes;
-  const prefix = concatBytes([
-    Uint8Array.of(0xd2, 0x84), // tag 18, array of 4
-    cborHead(2, protectedBytes.length),
-    protectedBytes,
-    Uint8Array.of(0xa1, 0x19, 0x01, 0x8c, 0xa1), // {396: {  (one member each)
-  ]);
-  const suffix = concatBytes([Uint8Array.of(0xf6), cborHead(2, sign1.signature.length), sign1.signature]);
+  const { protectedBytes, signature } = openTreeHead(head);
+  const prefix = new Uint8Array(2 + cborHeadSize(protectedBytes.length) + protectedBytes.length + RECEIPT_VDP_OPEN.length);
+  prefix.set([0xd2, 0x84]); // tag 18, array of 4
+  const at = writeCborHead(prefix, 2, 2, protectedBytes.length);
+  prefix.set(protectedBytes, at);
+  prefix.set(RECEIPT_VDP_OPEN, at + protectedBytes.length);
+  const suffix = new Uint8Array(1 + cborHeadSize(signature.length) + signature.length);
+  suffix[0] = 0xf6; // nil: the payload is detached
+  suffix.set(signature, writeCborHead(suffix, 1, 2, signature.length));
   return { size: head.size, rootHash: head.rootHash, prefix, suffix };
 }
 
+// {396: {  with one member each: the unprotected header, then its map of proofs.
+const RECEIPT_VDP_OPEN = Uint8Array.of(0xa1, 0x19, 0x01, 0x8c, 0xa1);
+
 /** {@link inclusionReceipt} under a head opened once by {@link openReceiptHead}: the same bytes. */
-export function inclusionReceiptUnder(opened: OpenedReceiptHead, proof: InclusionProof & { readonly leafHash?: Uint8Array }): Uint8Array {
-  const head = opened;
+export function inclusionReceiptUnder(head: OpenedReceiptHead, proof: InclusionProof & { readonly leafHash?: Uint8Array }): Uint8Array {
   checkInclusionProof(proof);
   if (proof.treeSize !== head.size) {
     throw new CoseError(
@@ -311,20 +314,17 @@ export function inclusionReceiptUnder(opened: OpenedReceiptHead, proof: Inclusio
       throw new CoseError('RECEIPT_PROOF_INVALID', `leaf ${proof.leafIndex} of ${proof.treeSize} needs a path of ${expected} hashes`);
     }
   }
-  return assembleReceipt(opened, VdpProof.inclusion, encodeProofBytes(proof.treeSize, proof.leafIndex, proof.path));
+  return assembleReceipt(head, VdpProof.inclusion, encodeProofBytes(proof.treeSize, proof.leafIndex, proof.path));
 }
 
 /** A receipt's bytes: the head's prefix, `proofType: [bstr proof]}}`, the head's suffix. */
 function assembleReceipt(opened: OpenedReceiptHead, proofType: number, proof: Uint8Array): Uint8Array {
-  // -1 and -2 are CBOR 0x20 and 0x21; one proof, so an array of one.
-  const proofHead = cborHead(2, proof.length);
-  const out = new Uint8Array(opened.prefix.length + 2 + proofHead.length + proof.length + opened.suffix.length);
+  const out = new Uint8Array(opened.prefix.length + 2 + cborHeadSize(proof.length) + proof.length + opened.suffix.length);
   out.set(opened.prefix, 0);
   let at = opened.prefix.length;
-  out[at++] = 0x20 - 1 - proofType;
-  out[at++] = 0x81;
-  out.set(proofHead, at);
-  at += proofHead.length;
+  out[at++] = 0x20 - 1 - proofType; // -1 and -2 are CBOR 0x20 and 0x21
+  out[at++] = 0x81; // one proof: an array of one
+  at = writeCborHead(out, at, 2, proof.length);
   out.set(proof, at);
   out.set(opened.suffix, at + proof.length);
   return out;
@@ -332,44 +332,16 @@ function assembleReceipt(opened: OpenedReceiptHead, proofType: number, proof: Ui
 
 /** `[size, index, [hash…]]` in deterministic CBOR (what encodeCbor makes of it, without the walk). */
 function encodeProofBytes(first: number, second: number, path: readonly Uint8Array[]): Uint8Array {
-  const a = cborHead(0, first);
-  const b = cborHead(0, second);
-  const n = cborHead(4, path.length);
-  const out = new Uint8Array(1 + a.length + b.length + n.length + path.length * (2 + HASH_SIZE));
+  const out = new Uint8Array(1 + cborHeadSize(first) + cborHeadSize(second) + cborHeadSize(path.length) + path.length * (2 + HASH_SIZE));
   out[0] = 0x83;
-  out.set(a, 1);
-  out.set(b, 1 + a.length);
-  let at = 1 + a.length + b.length;
-  out.set(n, at);
-  at += n.length;
+  let at = writeCborHead(out, 1, 0, first);
+  at = writeCborHead(out, at, 0, second);
+  at = writeCborHead(out, at, 4, path.length);
   for (const hash of path) {
     out[at] = 0x58;
     out[at + 1] = HASH_SIZE;
     out.set(hash, at + 2);
     at += 2 + HASH_SIZE;
-  }
-  return out;
-}
-
-/** The head of a CBOR item of major type `major` with argument `n` (a safe integer), shortest form. */
-function cborHead(major: number, n: number): Uint8Array {
-  const m = major << 5;
-  if (n < 24) return Uint8Array.of(m | n);
-  if (n < 0x100) return Uint8Array.of(m | 24, n);
-  if (n < 0x10000) return Uint8Array.of(m | 25, n >> 8, n & 0xff);
-  if (n < 0x100000000) return Uint8Array.of(m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-  const out = new Uint8Array(9);
-  out[0] = m | 27;
-  new DataView(out.buffer).setBigUint64(1, BigInt(n));
-  return out;
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
   }
   return out;
 }

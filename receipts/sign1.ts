@@ -28,6 +28,7 @@ import {
   decodeCbor,
   encodeCbor,
 } from './cbor.js';
+import { cborHeadSize, writeCborHead } from './cbor-heads.js';
 import { CoseError, describeLabel } from './errors.js';
 import { HeaderLabel, type Label } from './labels.js';
 
@@ -161,27 +162,15 @@ export function writeSigStructure(out: Uint8Array, protectedBytes: Uint8Array, p
 // array(4), text(10) "Signature1"
 const SIG_STRUCTURE_PREFIX = new Uint8Array([0x84, 0x60 | SIGNATURE1.length, ...new TextEncoder().encode(SIGNATURE1)]);
 
-/** The bytes of a byte string's head of `length`, in its shortest form (RFC 8949 §4.2.1). */
-function byteStringHeadSize(length: number): number {
-  return length < 24 ? 1 : length < 0x100 ? 2 : length < 0x1_0000 ? 3 : length < 0x1_0000_0000 ? 5 : 9;
-}
-
 function byteStringSize(bytes: Uint8Array): number {
-  return byteStringHeadSize(bytes.length) + bytes.length;
+  return cborHeadSize(bytes.length) + bytes.length;
 }
 
 /** Writes `bytes` as a CBOR byte string at `at`; returns where it ends. */
 function writeByteString(out: Uint8Array, at: number, bytes: Uint8Array): number {
-  const length = bytes.length;
-  const headSize = byteStringHeadSize(length);
-  if (headSize === 1) {
-    out[at] = 0x40 | length;
-  } else {
-    out[at] = 0x40 | (24 + Math.log2(headSize - 1)); // 0x58, 0x59, 0x5a or 0x5b
-    for (let i = headSize - 1, rest = length; i >= 1; i--, rest = Math.floor(rest / 256)) out[at + i] = rest % 256;
-  }
-  out.set(bytes, at + headSize);
-  return at + headSize + length;
+  const start = writeCborHead(out, at, 2, bytes.length);
+  out.set(bytes, start);
+  return start + bytes.length;
 }
 
 /** Encodes a COSE_Sign1 from its four fields (tagged 18 unless `tagged` is false). */
