@@ -596,3 +596,47 @@ describe('key spaces beside the log', () => {
     expect(() => storage.space('Bad Name')).toThrow(LogError);
   });
 });
+
+describe('the LevelDB leaf index', () => {
+  it('stores each leaf hash with its own index, and finds each by it', async () => {
+    const dir = join(root, `leaf-index-${counter++}`);
+    const storage = await LevelDbStorage.open(dir);
+    const log = await openLog({ storage });
+    // Two batches of different sizes: each batch's keys and values are views of one buffer.
+    const entries = Array.from({ length: 1500 }, (_, i) => entry(i, 'leaf'));
+    await log.appendMany(entries.slice(0, 1024));
+    await log.appendMany(entries.slice(1024));
+    const hashes = entries.map(hashLeaf);
+    expect(await storage.findIndices([...hashes, hashLeaf(entry(0, 'absent'))])).toEqual([...entries.map((_, i) => i), undefined]);
+    await log.close();
+    open.splice(open.indexOf(log), 1);
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    try {
+      for (const i of [0, 1, 1023, 1024, 1499]) {
+        const value = await db.get(Uint8Array.of(0x68, ...hashes[i]!));
+        expect(value && Buffer.from(value).toString('hex')).toBe(i.toString(16).padStart(16, '0'));
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('refuses a leaf hash of another length, and writes nothing', async () => {
+    const storage = await LevelDbStorage.open(join(root, `leaf-index-${counter++}`));
+    try {
+      const good = hashLeaf(entry(1));
+      for (const bad of [good.subarray(0, 31), Uint8Array.of(...good, 0)]) {
+        await expectCode(storage.findIndices([good, bad]), 'INVALID_ARGUMENT');
+        await expectCode(
+          storage.writeIntegration({ previousSize: 0, entries: [entry(1), entry(2)], leafHashes: [good, bad], tiles: [], treeState: { size: 2, rootHash: good } }),
+          'INVALID_ARGUMENT',
+        );
+      }
+      expect(await storage.readTreeState()).toBeUndefined();
+      expect(await storage.findIndices([good])).toEqual([undefined]);
+    } finally {
+      await storage.close();
+    }
+  });
+});
