@@ -5,7 +5,7 @@ import { LogError } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { Deferred, Group, Pending, type Waiter } from './pending.js';
 import { decodeStoredTile, TreeReader } from './reader.js';
-import type { LogStorage, TreeState } from './storage/index.js';
+import type { Integration, LogStorage, TreeState } from './storage/index.js';
 import { TileCache } from './tile-cache.js';
 import { RightEdge, rightEdge, type Tile, type TileId } from './tiles/index.js';
 import { consistencyProofPlan, EMPTY_ROOT, hashLeafRecord, ProofError, verifyConsistency } from './tree/index.js';
@@ -53,6 +53,11 @@ interface Integrated {
   readonly indices: readonly (number | undefined)[];
   /** The index of the first fresh entry; the fresh ones follow in batch order. */
   readonly firstIndex: number;
+}
+
+/** A batch appended to the in-memory tree, and the write that makes it durable (none if all were stored). */
+interface Prepared extends Integrated {
+  readonly write: { readonly integration: Integration; readonly tiles: readonly Tile[] } | undefined;
 }
 
 /** A batch cut from the queue, and the lookup of which of its entries are already stored. */
@@ -292,10 +297,14 @@ export class Sequencer {
         this.fail(cut.batch, err);
         continue;
       }
+      // Hash the batch into the tree now, while the batch before is still being signed, so that
+      // only the write waits below.
+      const prepared = await this.prepare(cut.batch, stored);
+      if (prepared === undefined) continue;
       // Let the batch before reach its checkpoint write first: storage writes one batch at a
       // time, and its submitters should not wait for a whole integration write behind theirs.
       await this.checkpointQueued;
-      const integrated = await this.integrate(cut.batch, stored);
+      const integrated = await this.integrate(cut.batch, prepared);
       if (integrated !== undefined) this.chainPublish(cut.batch, integrated);
     }
     // Wait for the last checkpoint before letting a new drain start: what arrives meanwhile
@@ -344,17 +353,49 @@ export class Sequencer {
     return { batch, stored };
   }
 
-  /** Stage two: everything up to the entries being durable. Rejects the batch if it fails. */
-  private async integrate(batch: Pending[], indices: (number | undefined)[]): Promise<Integrated | undefined> {
+  /**
+   * Stage two, first half: appends the batch's fresh entries to the in-memory edge. Readers are
+   * unaffected: they only ask for nodes of committed sizes, which appending never changes.
+   * Rejects the batch if it fails.
+   */
+  private async prepare(batch: Pending[], indices: (number | undefined)[]): Promise<Prepared | undefined> {
     try {
       if (this.needsReload) await this.reload();
       const fresh = batch.filter((_, i) => indices[i] === undefined);
-      const firstIndex = fresh.length > 0 ? await this.append(fresh) : this.committed.size;
-      return { indices, firstIndex };
+      if (fresh.length === 0) return { indices, firstIndex: this.committed.size, write: undefined };
+      const previousSize = this.edge.size;
+      for (const p of fresh) this.edge.append(p.leafHash);
+      const tiles = this.edge.takeChanged();
+      const treeState = { size: this.edge.size, rootHash: this.edge.root() };
+      const integration: Integration = {
+        previousSize,
+        entries: fresh.map((p) => p.entry),
+        leafHashes: fresh.map((p) => p.leafHash),
+        tiles: tiles.map((tile) => ({ id: tile.id, bytes: tile.encode() })),
+        treeState,
+      };
+      return { indices, firstIndex: previousSize, write: { integration, tiles } };
     } catch (err) {
+      // The edge may now be ahead of storage.
+      this.needsReload = true;
       this.fail(batch, err);
       return undefined;
     }
+  }
+
+  /** Stage two, second half: the one durable write. Rejects the batch if it fails. */
+  private async integrate(batch: Pending[], { indices, firstIndex, write }: Prepared): Promise<Integrated | undefined> {
+    if (write === undefined) return { indices, firstIndex };
+    try {
+      await this.storage.writeIntegration(write.integration);
+    } catch (err) {
+      this.needsReload = true;
+      this.fail(batch, err);
+      return undefined;
+    }
+    this.committed = write.integration.treeState;
+    for (const tile of write.tiles) this.cache.add(tile);
+    return { indices, firstIndex };
   }
 
   /** Stage three: a checkpoint over the stored entries, then the answers. */
@@ -383,29 +424,6 @@ export class Sequencer {
       p.reject(error);
       this.pending.delete(p);
     }
-  }
-
-  /** Appends entries to the tree and writes them durably; returns the index of the first. */
-  private async append(fresh: Pending[]): Promise<number> {
-    const previousSize = this.edge.size;
-    for (const p of fresh) this.edge.append(p.leafHash);
-    const tiles = this.edge.takeChanged();
-    const treeState = { size: this.edge.size, rootHash: this.edge.root() };
-    try {
-      await this.storage.writeIntegration({
-        previousSize,
-        entries: fresh.map((p) => p.entry),
-        leafHashes: fresh.map((p) => p.leafHash),
-        tiles: tiles.map((tile) => ({ id: tile.id, bytes: tile.encode() })),
-        treeState,
-      });
-    } catch (err) {
-      this.needsReload = true;
-      throw err;
-    }
-    this.committed = treeState;
-    for (const tile of tiles) this.cache.add(tile);
-    return previousSize;
   }
 
   /** Signs a checkpoint for the committed tree if the last one is behind it. */
