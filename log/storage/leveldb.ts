@@ -60,6 +60,31 @@ function leafIndexKeys(leafHashes: readonly Uint8Array[]): Uint8Array[] {
   return keys;
 }
 
+/** Batches up to this many leaf hashes are looked up and written in key order. */
+const MAX_SORTED = 2 ** 21;
+
+/**
+ * The positions of `leafHashes` in (nearly) key order: by their first 32 bits, ties in batch
+ * order. LevelDB looks up and inserts one key after another, each from the top of its memtable
+ * and through its tables; in key order each search runs down much the same path as the one
+ * before, still in the CPU's caches, where random order misses them at almost every step.
+ */
+function keyOrder(leafHashes: readonly Uint8Array[]): number[] {
+  const n = leafHashes.length;
+  if (n > MAX_SORTED) return Array.from({ length: n }, (_, i) => i);
+  // prefix · 2^21 + position is below 2^53: exact in a double, and a typed array sorts numbers
+  // natively, with no comparator called from C++.
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = leafHashes[i]!;
+    packed[i] = (((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0) * MAX_SORTED + i;
+  }
+  packed.sort();
+  const order = new Array<number>(n);
+  for (let j = 0; j < n; j++) order[j] = packed[j]! % MAX_SORTED;
+  return order;
+}
+
 /** A chunk of entries, in C2SP entry-bundle encoding. */
 function encodeChunk(entries: readonly Uint8Array[], from: number, count: number): Uint8Array {
   for (let i = from; i < from + count; i++) {
@@ -272,18 +297,22 @@ export class LevelDbStorage implements LogStorage {
 
   async findIndices(leafHashes: readonly Uint8Array[]): Promise<(number | undefined)[]> {
     if (leafHashes.length === 0) return [];
+    const keys = leafIndexKeys(leafHashes);
+    const order = keyOrder(leafHashes);
     let values: (Uint8Array | undefined)[];
     try {
-      values = await this.db.getMany(leafIndexKeys(leafHashes));
+      values = await this.db.getMany(order.map((i) => keys[i]!));
     } catch (err) {
       throw storageError('look up leaf hashes', err);
     }
-    return values.map((value) => {
-      if (value === undefined) return undefined;
+    const indices = new Array<number | undefined>(leafHashes.length);
+    values.forEach((value, j) => {
+      if (value === undefined) return;
       const index = value.length === 8 ? readUint64BE(value, 0) : undefined;
       if (index === undefined) throw corrupt('a leaf index record is malformed');
-      return index;
+      indices[order[j]!] = index;
     });
+    return indices;
   }
 
   async writeIntegration(integration: Integration): Promise<void> {
@@ -297,7 +326,7 @@ export class LevelDbStorage implements LogStorage {
     const batch = this.db.batch();
     const keys = leafIndexKeys(leafHashes);
     const values = new Uint8Array(8 * entries.length);
-    for (let i = 0; i < entries.length; i++) {
+    for (const i of keyOrder(leafHashes)) {
       writeUint64BE(values, 8 * i, previousSize + i);
       batch.put(keys[i]!, values.subarray(8 * i, 8 * i + 8));
     }
