@@ -432,10 +432,28 @@ class LevelDbSpace implements KeyValueSpace {
     return full;
   }
 
+  /** Many keys with the prefix, as views of one buffer (see leafIndexKeys). */
+  private keys(keys: readonly Uint8Array[]): Uint8Array[] {
+    const prefix = this.prefix;
+    let bytes = 0;
+    for (const key of keys) bytes += prefix.length + key.length;
+    const buffer = new Uint8Array(bytes);
+    const out = new Array<Uint8Array>(keys.length);
+    let at = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      buffer.set(prefix, at);
+      buffer.set(key, at + prefix.length);
+      out[i] = buffer.subarray(at, at + prefix.length + key.length);
+      at += prefix.length + key.length;
+    }
+    return out;
+  }
+
   async get(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return [];
     try {
-      return await this.db.getMany(keys.map((key) => this.key(key)));
+      return await this.db.getMany(this.keys(keys));
     } catch (err) {
       throw storageError('read a key space', err);
     }
@@ -462,8 +480,11 @@ class LevelDbSpace implements KeyValueSpace {
 
   async write(changes: { readonly puts?: readonly KeyValue[]; readonly deletes?: readonly Uint8Array[] }): Promise<void> {
     const batch = this.db.batch();
-    for (const key of changes.deletes ?? []) batch.del(this.key(key));
-    for (const [key, value] of changes.puts ?? []) batch.put(this.key(key), value);
+    const deletes = this.keys(changes.deletes ?? []);
+    for (const key of deletes) batch.del(key);
+    const puts = changes.puts ?? [];
+    const keys = this.keys(puts.map(([key]) => key));
+    for (let i = 0; i < puts.length; i++) batch.put(keys[i]!, puts[i]![1]);
     try {
       await batch.write({ sync: true });
     } catch (err) {
