@@ -640,3 +640,40 @@ describe('the LevelDB leaf index', () => {
     }
   });
 });
+
+describe('the latest entries by leaf hash', () => {
+  async function faultyLog(recentEntries: number) {
+    const storage = new FaultyStorage(await LevelDbStorage.open(join(root, `recent-${counter++}`)));
+    return { storage, log: await openLog({ storage, sequencer: { recentEntries } }) };
+  }
+
+  it('finds the latest entries without a storage lookup, and older ones through storage', async () => {
+    const { storage, log } = await faultyLog(100);
+    const entries = Array.from({ length: 250 }, (_, i) => entry(i, 'recent'));
+    await log.appendMany(entries.slice(0, 200));
+    await log.append(entries[0]!); // a duplicate: already remembered, its index unchanged
+    await log.appendMany(entries.slice(200));
+    // Every index is right, from memory or from storage.
+    for (let i = 0; i < entries.length; i++) expect(await log.indexOf(hashLeaf(entries[i]!))).toBe(i);
+    expect(await log.indexOf(hashLeaf(entry(0, 'absent')))).toBeUndefined();
+    // The last 100 answered need no storage (151-199, then entry 0 answered again as a duplicate,
+    // then 200-249): a failing lookup does not reach them...
+    for (const i of [151, 199, 0, 200, 249]) {
+      storage.failNextLookup = true;
+      expect(await log.indexOf(hashLeaf(entries[i]!))).toBe(i);
+      storage.failNextLookup = false;
+    }
+    // ...while older entries are looked up in storage.
+    storage.failNextLookup = true;
+    await expectCode(log.indexOf(hashLeaf(entries[150]!)), 'STORAGE_FAILURE');
+  });
+
+  it('remembers none with recentEntries 0, and refuses a count beyond its limit', async () => {
+    const { storage, log } = await faultyLog(0);
+    await log.append(entry(1, 'none'));
+    storage.failNextLookup = true;
+    await expectCode(log.indexOf(hashLeaf(entry(1, 'none'))), 'STORAGE_FAILURE');
+    await expectCode(() => openLog({ sequencer: { recentEntries: 2 ** 24 + 1 } }), 'INVALID_ARGUMENT');
+    await expectCode(() => openLog({ sequencer: { recentEntries: -1 } }), 'INVALID_ARGUMENT');
+  });
+});

@@ -171,6 +171,8 @@ export class MerkleLog {
     if (!(leafHash instanceof Uint8Array) || leafHash.length !== HASH_SIZE) {
       throw new LogError('INVALID_ARGUMENT', `a leaf hash is ${HASH_SIZE} bytes`);
     }
+    const recent = this.sequencer.recent.get(leafHash);
+    if (recent !== undefined) return recent;
     const [index] = await this.storage.findIndices([leafHash]);
     return index !== undefined && index < this.size ? index : undefined;
   }
