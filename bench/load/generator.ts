@@ -252,6 +252,15 @@ async function openLoop(url: string, rate: number, seconds: number, maxConnectio
   const running = new Set<Promise<void>>();
   let exhausted = false;
   let opening = 0;
+  // An idle connection the server has closed (its keep-alive timeout is 5 s) is dropped, as any
+  // HTTP client's pool does, rather than used for a request that can only fail.
+  const takeIdle = (): HttpConnection | undefined => {
+    for (let c = idle.pop(); c !== undefined; c = idle.pop()) {
+      if (c.usable) return c;
+      opened--;
+    }
+    return undefined;
+  };
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
@@ -260,7 +269,7 @@ async function openLoop(url: string, rate: number, seconds: number, maxConnectio
       exhausted = true;
       break;
     }
-    let connection = idle.pop();
+    let connection = takeIdle();
     while (connection === undefined) {
       if (opened + opening < maxConnections) {
         opening++;
@@ -270,7 +279,7 @@ async function openLoop(url: string, rate: number, seconds: number, maxConnectio
       } else {
         recorder.late++;
         await sleep(1);
-        connection = idle.pop();
+        connection = takeIdle();
       }
     }
     const k = next++;
