@@ -76,7 +76,13 @@ describe('appending', () => {
       verifyConsistency(size1, 3000, await log.rootAt(size1), checkpoint.rootHash, await log.consistencyProof(size1));
       expect(Buffer.from(await log.rootAt(size1)).equals(Buffer.from(naive.root(size1)))).toBe(true);
     }
-    expect(await log.audit()).toEqual({ size: 3000, checkpoints: expect.any(Number) });
+    expect(await log.audit()).toEqual({ size: 3000, fromSize: 0, checkpoints: expect.any(Number) });
+    // From any size on: the stored edge there, narrowed to it, and the entries after it.
+    for (const fromSize of [1, 255, 256, 257, 1000, 2999, 3000]) {
+      expect(await log.audit({ fromSize })).toEqual({ size: 3000, fromSize, checkpoints: expect.any(Number) });
+    }
+    await expectCode(log.audit({ fromSize: 3001 }), 'TREE_SIZE_OUT_OF_RANGE');
+    await expectCode(log.audit({ fromSize: -1 }), 'INVALID_ARGUMENT');
   });
 
   it('serves tiles exactly as the leaf hashes laid out in C2SP order', async () => {
@@ -484,6 +490,18 @@ describe('a damaged database', () => {
     const entryDir = await damaged(async (db) => db.put(Uint8Array.of(0x65, 0, 0, 0, 0, 0, 0, 0, 7), Uint8Array.of(0, 6, ...Buffer.from('forged'))));
     const a = await openLog({ dir: entryDir });
     await expectCode(a.audit(), 'STORAGE_CORRUPT');
+    // An audit from a later size does not re-read entry 7; one from before it does.
+    expect((await a.audit({ fromSize: 8 })).size).toBe(700);
+    await expectCode(a.audit({ fromSize: 7 }), 'STORAGE_CORRUPT');
+
+    // A damaged tile of the edge an audit starts from: its interior no longer matches its leaves.
+    const edgeDir = await damaged(async (db) => {
+      const tile = (await db.get(tileKey(0, 1)))!;
+      tile[2 + 40 * 32]! ^= 1; // a leaf hash of tile 0/1, which the tree at size 300 ends in
+      await db.put(tileKey(0, 1), tile);
+    });
+    const e = await openLog({ dir: edgeDir });
+    await expectCode(e.audit({ fromSize: 300 }), 'STORAGE_CORRUPT');
 
     const cpDir = await damaged(async (db) => {
       const key = Uint8Array.of(0x63, 0, 0, 0, 0, 0, 0, 0, 100);

@@ -128,6 +128,19 @@ export class Tile {
     return true;
   }
 
+  /** A copy holding only the nodes of the first `width` leaves: this tile as it was at that width. */
+  narrowed(width: number): Tile {
+    if (!Number.isSafeInteger(width) || width < 0 || width > this.rowWidth) {
+      throw new RangeError(`tile ${this.id.level}/${this.id.index} of width ${this.rowWidth} cannot narrow to ${width}`);
+    }
+    const hashes = new Uint8Array(FULL_HASHES * HASH_SIZE);
+    for (let row = 0; row < TILE_HEIGHT; row++) {
+      const start = ROW_OFFSET[row]! * HASH_SIZE;
+      hashes.set(this.hashes.subarray(start, start + rowLength(row, width) * HASH_SIZE), start);
+    }
+    return new Tile(this.id, hashes, width);
+  }
+
   /** A copy that later appends to this tile cannot change. */
   clone(): Tile {
     return new Tile(this.id, this.hashes.slice(), this.rowWidth);

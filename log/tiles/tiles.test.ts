@@ -99,6 +99,23 @@ describe('the right edge', () => {
   });
 });
 
+describe('a narrowed tile', () => {
+  it('is the tile as it was stored at that width, for every width', () => {
+    const hashes = leaves(512);
+    const edge = new RightEdge(0, []);
+    const atWidth: Uint8Array[] = [];
+    for (const hash of hashes) {
+      edge.append(hash);
+      for (const tile of edge.takeChanged()) if (tile.id.level === 0 && tile.id.index === 1) atWidth[tile.width] = tile.encode();
+    }
+    const full = Tile.decode({ level: 0, index: 1 }, atWidth[256]!);
+    for (let width = 1; width <= 256; width++) expect(hex(full.narrowed(width).encode()), `width ${width}`).toBe(hex(atWidth[width]!));
+    expect(full.narrowed(0).width).toBe(0);
+    expect(() => full.narrowed(257)).toThrow(RangeError);
+    expect(() => Tile.decode({ level: 0, index: 1 }, atWidth[10]!).narrowed(11)).toThrow(RangeError);
+  });
+});
+
 describe('tile layout', () => {
   it('names the right edge and widths as C2SP does', () => {
     expect(rightEdge(0)).toEqual([{ tile: { level: 0, index: 0 }, width: 0 }]);
