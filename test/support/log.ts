@@ -6,10 +6,20 @@ import { afterAll } from 'vitest';
 import type { CheckpointSigner, TreeHead } from '../../log/index.js';
 import { writeUint64BE } from '../../util/index.js';
 
+// Every directory made by tempDir in this test file. One hook, registered when a test file
+// imports this module (so on the file's root suite, and, as after hooks run in reverse order,
+// after the file's own), removes them all: a hook registered from inside a running test or
+// hook is never run, and such calls had left their directories behind in the OS temp dir.
+const made = new Set<string>();
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  made.clear();
+});
+
 /** A fresh directory under the OS temp dir, removed when the test file finishes. */
 export function tempDir(prefix = 'atlog-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  made.add(dir);
   return dir;
 }
 
