@@ -45,7 +45,12 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
   const app = new Hono();
   const logger = options.logger ?? service.logger;
   const basePath = new URL(service.issuer).pathname.replace(/\/$/, '');
-  const entryUrl = (_c: Context, entryId: string) => entryLocation(basePath, entryId);
+  // The request line names the entry a response points at; noted here, because reading it back
+  // from the response's headers would make @hono/node-server build a Headers object for them.
+  const entryUrl = (c: Context, entryId: string) => {
+    noteRequest(c, { entryId });
+    return entryLocation(basePath, entryId);
+  };
 
   // Operations (logging.ts, metrics.ts, health.ts, openapi.ts).
   app.onError((error, c) => {

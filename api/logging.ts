@@ -70,6 +70,8 @@ interface RequestNote {
   bytesIn?: number;
   /** The error thrown by the handler, turned into problem details by onError. */
   error?: unknown;
+  /** The entry the response's Location names. */
+  entryId?: string;
 }
 
 const notes = new WeakMap<Context, RequestNote>();
@@ -92,8 +94,6 @@ export function routeOf(c: Context): string {
   return 'unmatched';
 }
 
-const ENTRY_IN_LOCATION = /\/entries\/([0-9a-f]{64})$/;
-
 /**
  * The middleware that accounts for every request: counts it (by route pattern and status), times
  * and counts registrations by outcome, and writes one log line when the response is finished (or
@@ -112,7 +112,7 @@ export function observeRequests(options: { readonly logger: Logger; readonly met
     if (method === 'POST' && route === '/entries') metrics.registration(registrationOutcome(status, note?.error), secondsSince(start));
     if (!logger.isLevelEnabled('info')) return;
 
-    const entryId = ENTRY_IN_LOCATION.exec(c.res.headers.get('location') ?? '')?.[1];
+    const entryId = note?.entryId;
     const line = {
       method,
       route,
