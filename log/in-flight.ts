@@ -50,7 +50,10 @@ export class InFlight<T extends InFlightItem<T>> {
   }
 }
 
-/** The first 30 bits of a leaf hash: always a V8 small integer (below 2^30). */
-function bucketOf(leafHash: Uint8Array): number {
-  return (leafHash[0]! << 22) | (leafHash[1]! << 14) | (leafHash[2]! << 6) | (leafHash[3]! >>> 2);
+/**
+ * The first 30 bits of a leaf hash, the one at `bytes[at]` (a leaf hash itself by default):
+ * always a V8 small integer (below 2^30).
+ */
+export function bucketOf(bytes: Uint8Array, at = 0): number {
+  return (bytes[at]! << 22) | (bytes[at + 1]! << 14) | (bytes[at + 2]! << 6) | (bytes[at + 3]! >>> 2);
 }

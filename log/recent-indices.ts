@@ -1,3 +1,4 @@
+import { bucketOf } from './in-flight.js';
 import { HASH_SIZE } from './tree/index.js';
 
 const NONE = -1;
@@ -36,7 +37,7 @@ export class RecentIndices {
     else this.used++;
     this.hashes.set(leafHash, slot * HASH_SIZE);
     this.indices[slot] = index;
-    const bucket = bucketOf(leafHash, 0);
+    const bucket = bucketOf(leafHash);
     this.chain[slot] = this.buckets.get(bucket) ?? NONE;
     this.buckets.set(bucket, slot);
     this.next = (slot + 1) % this.capacity;
@@ -45,7 +46,7 @@ export class RecentIndices {
   /** The index of the entry with this leaf hash, if it is among the remembered ones. */
   get(leafHash: Uint8Array): number | undefined {
     if (leafHash.length !== HASH_SIZE) return undefined;
-    for (let slot = this.buckets.get(bucketOf(leafHash, 0)) ?? NONE; slot !== NONE; slot = this.chain[slot]!) {
+    for (let slot = this.buckets.get(bucketOf(leafHash)) ?? NONE; slot !== NONE; slot = this.chain[slot]!) {
       if (this.holds(slot, leafHash)) return this.indices[slot];
     }
     return undefined;
@@ -71,9 +72,4 @@ export class RecentIndices {
     }
     this.chain[slot] = NONE;
   }
-}
-
-/** The first 30 bits of the leaf hash at `bytes[at]`: always a V8 small integer. */
-function bucketOf(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! << 22) | (bytes[at + 1]! << 14) | (bytes[at + 2]! << 6) | (bytes[at + 3]! >>> 2);
 }

@@ -39,25 +39,37 @@ function tileKey(id: TileId): Uint8Array {
   return key;
 }
 
-const LEAF_INDEX_KEY_BYTES = 1 + HASH_SIZE;
-
 /**
- * The leaf-index keys of a whole batch as views of one buffer: a thousand keys were a thousand
- * small arrays for the collector, on the path every append takes twice (lookup, then write).
+ * `prefix ‖ key` for each key, as views of one buffer: a thousand keys were a thousand small
+ * arrays, each of which V8 moves off its heap when classic-level asks for its bytes, on the path
+ * every append takes twice (lookup, then write) and every index write takes.
  */
-function leafIndexKeys(leafHashes: readonly Uint8Array[]): Uint8Array[] {
-  const buffer = new Uint8Array(leafHashes.length * LEAF_INDEX_KEY_BYTES);
-  const keys = new Array<Uint8Array>(leafHashes.length);
-  for (let i = 0; i < leafHashes.length; i++) {
-    const leafHash = leafHashes[i]!;
-    // A hash of another length would shift or overlap its neighbours' keys.
-    if (leafHash.length !== HASH_SIZE) throw new LogError('INVALID_ARGUMENT', `a leaf hash is ${HASH_SIZE} bytes`);
-    const at = i * LEAF_INDEX_KEY_BYTES;
-    buffer[at] = LEAF_INDEX;
-    buffer.set(leafHash, at + 1);
-    keys[i] = buffer.subarray(at, at + LEAF_INDEX_KEY_BYTES);
+function prefixedKeys(prefix: Uint8Array, keys: readonly Uint8Array[]): Uint8Array[] {
+  let bytes = 0;
+  for (const key of keys) bytes += prefix.length + key.length;
+  const buffer = new Uint8Array(bytes);
+  const out = new Array<Uint8Array>(keys.length);
+  let at = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (prefix.length === 1) buffer[at] = prefix[0]!;
+    else buffer.set(prefix, at);
+    buffer.set(key, at + prefix.length);
+    out[i] = buffer.subarray(at, at + prefix.length + key.length);
+    at += prefix.length + key.length;
   }
-  return keys;
+  return out;
+}
+
+const LEAF_INDEX_PREFIX = Uint8Array.of(LEAF_INDEX);
+
+/** The leaf-index keys of a batch ("h" ‖ leaf hash), from one buffer. */
+function leafIndexKeys(leafHashes: readonly Uint8Array[]): Uint8Array[] {
+  for (const leafHash of leafHashes) {
+    // The driver's own record of a hash of another length would be another key's.
+    if (leafHash.length !== HASH_SIZE) throw new LogError('INVALID_ARGUMENT', `a leaf hash is ${HASH_SIZE} bytes`);
+  }
+  return prefixedKeys(LEAF_INDEX_PREFIX, leafHashes);
 }
 
 /** Batches up to this many leaf hashes are looked up and written in key order. */
@@ -432,28 +444,10 @@ class LevelDbSpace implements KeyValueSpace {
     return full;
   }
 
-  /** Many keys with the prefix, as views of one buffer (see leafIndexKeys). */
-  private keys(keys: readonly Uint8Array[]): Uint8Array[] {
-    const prefix = this.prefix;
-    let bytes = 0;
-    for (const key of keys) bytes += prefix.length + key.length;
-    const buffer = new Uint8Array(bytes);
-    const out = new Array<Uint8Array>(keys.length);
-    let at = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      buffer.set(prefix, at);
-      buffer.set(key, at + prefix.length);
-      out[i] = buffer.subarray(at, at + prefix.length + key.length);
-      at += prefix.length + key.length;
-    }
-    return out;
-  }
-
   async get(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return [];
     try {
-      return await this.db.getMany(this.keys(keys));
+      return await this.db.getMany(prefixedKeys(this.prefix, keys));
     } catch (err) {
       throw storageError('read a key space', err);
     }
@@ -480,10 +474,10 @@ class LevelDbSpace implements KeyValueSpace {
 
   async write(changes: { readonly puts?: readonly KeyValue[]; readonly deletes?: readonly Uint8Array[] }): Promise<void> {
     const batch = this.db.batch();
-    const deletes = this.keys(changes.deletes ?? []);
+    const deletes = prefixedKeys(this.prefix, changes.deletes ?? []);
     for (const key of deletes) batch.del(key);
     const puts = changes.puts ?? [];
-    const keys = this.keys(puts.map(([key]) => key));
+    const keys = prefixedKeys(this.prefix, puts.map(([key]) => key));
     for (let i = 0; i < puts.length; i++) batch.put(keys[i]!, puts[i]![1]);
     try {
       await batch.write({ sync: true });
