@@ -1,13 +1,17 @@
-// The interior-node hash against node:crypto: the WebAssembly SHA-256 of sha256-node.ts must give
-// the same 32 bytes for every input, or every root, proof and receipt of the log is wrong.
-// Every value of every input byte on three backgrounds, chains of thousands of nodes, and half a
-// million fresh random inputs on every run of the suite (so millions over its runs; a failure
-// prints the inputs). The RFC 9162 vectors (vectors.test.ts) run through it as well.
+// The interior-node hash against node:crypto: the native SHA-256 (native/node_hash.c, SHA-NI) and
+// the WebAssembly one of sha256-node.ts must each give the same 32 bytes for every input, or every
+// root, proof and receipt of the log is wrong. For each engine: every value of every input byte on
+// three backgrounds, chains of thousands of nodes, and half a million fresh random inputs on
+// every run of the suite (so millions over its runs; a failure prints the inputs). The RFC 9162
+// vectors (vectors.test.ts) run through the engine a process picks as well.
 
 import { hash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { HASH_SIZE, foldPath, foldPathList, hashChildren, hashChildrenWithNodeCrypto, hashLeaf, nodeHashEngine } from './hash.js';
-import { createWasmNodeHasher } from './sha256-node.js';
+import { SCRATCH_BYTES, createNativeNodeHasher, loadNodeHashAddon, nativeHashDisabled } from './native-node-hasher.js';
+import { MAX_FOLD_BYTES, type NodeHasher, createWasmNodeHasher } from './sha256-node.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const reference = (left: Uint8Array, right: Uint8Array) => hash('sha256', Buffer.concat([Buffer.of(1), left, right]), 'hex');
@@ -18,54 +22,132 @@ function expectSame(left: Uint8Array, right: Uint8Array): void {
   if (got !== reference(left, right)) expect({ left: hex(left), right: hex(right), got }).toEqual({ left: hex(left), right: hex(right), got: reference(left, right) });
 }
 
+// The native hasher must be there wherever it can be: built (npm ci did it; .ci/run checks that
+// it did on the CI machine), not disabled, on an x86-64 CPU with SHA-NI.
+const ADDON = fileURLToPath(new URL('./native/build/Release/atlog_node_hash.node', import.meta.url));
+const cpuHasShaNi = process.arch === 'x64' && existsSync('/proc/cpuinfo') && /^flags\s*:.*\bsha_ni\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+const nativeExpected = existsSync(ADDON) && cpuHasShaNi && !nativeHashDisabled();
+
+const wasmHasher = createWasmNodeHasher()!;
+const nativeHasher = createNativeNodeHasher();
+const engines: [string, NodeHasher][] = [['wasm', wasmHasher], ...(nativeHasher ? [['native', nativeHasher] as [string, NodeHasher]] : [])];
+
 describe('hashChildren: SHA-256(0x01 ‖ left ‖ right)', () => {
-  it('runs on node:crypto for a process’s first 256 nodes, then on the WebAssembly SHA-256', () => {
+  it('runs on the native SHA-256 from a process’s first node where it is built and the CPU has SHA-NI', () => {
     // (This file's first test: nothing else has hashed nodes in this worker yet.)
     expect(nodeHashEngine()).toBe('node:crypto');
+    expect(nativeHasher !== undefined).toBe(nativeExpected);
     const [left, right] = [new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(32))];
-    for (let i = 0; i < 255; i++) expectSame(left, right);
-    expect(nodeHashEngine()).toBe('node:crypto');
-    expectSame(right, left); // the 256th: made now, this one still through node:crypto
-    expect(nodeHashEngine()).toBe('wasm');
     expectSame(left, right);
+    expect(nodeHashEngine()).toBe(nativeExpected ? 'native' : 'node:crypto');
   });
 
-  it('agrees with node:crypto on every value of every byte, on zeros, ones and random bytes around it', () => {
-    for (const background of [new Uint8Array(64), new Uint8Array(64).fill(0xff), new Uint8Array(randomBytes(64))]) {
-      for (let position = 0; position < 64; position++) {
-        for (let value = 0; value < 256; value++) {
-          const input = background.slice();
-          input[position] = value;
-          expectSame(input.subarray(0, 32), input.subarray(32));
+  it('without the native one: node:crypto for a process’s first 256 nodes, then the WebAssembly SHA-256', async () => {
+    vi.stubEnv('ATLOG_NATIVE_HASH', '0');
+    vi.resetModules();
+    try {
+      const fresh = await import('./hash.js');
+      expect(fresh.nodeHashEngine()).toBe('node:crypto');
+      const [left, right] = [new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(32))];
+      const expected = reference(left, right);
+      for (let i = 0; i < 255; i++) expect(hex(fresh.hashChildren(left, right))).toBe(expected);
+      expect(fresh.nodeHashEngine()).toBe('node:crypto');
+      expect(hex(fresh.hashChildren(right, left))).toBe(reference(right, left)); // the 256th: made now, this one still through node:crypto
+      expect(fresh.nodeHashEngine()).toBe('wasm');
+      expect(hex(fresh.hashChildren(left, right))).toBe(expected);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('ATLOG_NATIVE_HASH=0 keeps the native hasher out', () => {
+    expect(nativeHashDisabled({ ATLOG_NATIVE_HASH: '0' })).toBe(true);
+    expect(nativeHashDisabled({ ATLOG_NATIVE_HASH: '1' })).toBe(false);
+    expect(nativeHashDisabled({})).toBe(false);
+    expect(createNativeNodeHasher({ ATLOG_NATIVE_HASH: '0' })).toBeUndefined();
+  });
+
+  describe.each(engines)('the %s engine', (_name, hasher) => {
+    function expectSameOn(left: Uint8Array, right: Uint8Array): void {
+      const got = hex(hasher.hash(left, right));
+      if (got !== reference(left, right)) expect({ left: hex(left), right: hex(right), got }).toEqual({ left: hex(left), right: hex(right), got: reference(left, right) });
+    }
+
+    it('agrees with node:crypto on every value of every byte, on zeros, ones and random bytes around it', () => {
+      for (const background of [new Uint8Array(64), new Uint8Array(64).fill(0xff), new Uint8Array(randomBytes(64))]) {
+        for (let position = 0; position < 64; position++) {
+          for (let value = 0; value < 256; value++) {
+            const input = background.slice();
+            input[position] = value;
+            expectSameOn(input.subarray(0, 32), input.subarray(32));
+          }
         }
       }
-    }
-  });
+    });
 
-  it('agrees with node:crypto on half a million random inputs (fresh on every run)', () => {
-    const COUNT = 1 << 19;
-    const CHUNK = 1 << 14;
-    for (let done = 0; done < COUNT; done += CHUNK) {
-      const random = new Uint8Array(randomBytes(64 * CHUNK));
-      for (let i = 0; i < CHUNK; i++) {
-        const left = random.subarray(64 * i, 64 * i + 32);
-        const right = random.subarray(64 * i + 32, 64 * i + 64);
-        const got = hashChildren(left, right);
-        if (Buffer.compare(got, hashChildrenWithNodeCrypto(left, right)) !== 0) expectSame(left, right);
+    it('agrees with node:crypto on half a million random inputs (fresh on every run)', () => {
+      const COUNT = 1 << 19;
+      const CHUNK = 1 << 14;
+      for (let done = 0; done < COUNT; done += CHUNK) {
+        const random = new Uint8Array(randomBytes(64 * CHUNK));
+        for (let i = 0; i < CHUNK; i++) {
+          const left = random.subarray(64 * i, 64 * i + 32);
+          const right = random.subarray(64 * i + 32, 64 * i + 64);
+          const got = hasher.hash(left, right);
+          if (Buffer.compare(got, hashChildrenWithNodeCrypto(left, right)) !== 0) expectSameOn(left, right);
+        }
       }
-    }
+    });
+
+    it('agrees along chains of nodes, the result of each the next one’s left or right child', () => {
+      let mine: Uint8Array = new Uint8Array(randomBytes(32));
+      let theirs = mine;
+      for (let i = 0; i < 5000; i++) {
+        const sibling = new Uint8Array(randomBytes(32));
+        const left = i % 3 === 0;
+        mine = left ? hasher.hash(sibling, mine) : hasher.hash(mine, sibling);
+        theirs = left ? hashChildrenWithNodeCrypto(sibling, theirs) : hashChildrenWithNodeCrypto(theirs, sibling);
+      }
+      expect(hex(mine)).toBe(hex(theirs));
+    });
+
+    it('folds as node:crypto does node by node: every length to 64, packed and strided, random sides', () => {
+      const fold: typeof foldPath = (start, source, offset, stride, count, low, high) =>
+        count === 0 ? start : hasher.fold(start, source, offset, stride, count, low, high);
+      const foldList: typeof foldPathList = (start, siblings, low, high) => {
+        const packed = new Uint8Array(32 * siblings.length);
+        siblings.forEach((sibling, i) => packed.set(sibling, 32 * i));
+        return fold(start, packed, 0, 32, siblings.length, low, high);
+      };
+      checkFolds(fold, foldList);
+    });
   });
 
-  it('agrees along chains of nodes, the result of each the next one’s left or right child', () => {
-    let mine: Uint8Array = new Uint8Array(randomBytes(32));
-    let theirs = mine;
-    for (let i = 0; i < 5000; i++) {
-      const sibling = new Uint8Array(randomBytes(32));
-      const left = i % 3 === 0;
-      mine = left ? hashChildren(sibling, mine) : hashChildren(mine, sibling);
-      theirs = left ? hashChildrenWithNodeCrypto(sibling, theirs) : hashChildrenWithNodeCrypto(theirs, sibling);
+  it('the addon checks its scratch and a fold’s parameters itself, whatever JavaScript passed', () => {
+    const addon = loadNodeHashAddon();
+    expect(addon !== undefined).toBe(existsSync(ADDON)); // (ATLOG_NATIVE_HASH=0 stops its use, not its loading)
+    if (addon === undefined) return;
+    expect(addon.available()).toBe(cpuHasShaNi);
+    for (const scratch of [new ArrayBuffer(SCRATCH_BYTES - 1), new Uint8Array(SCRATCH_BYTES), undefined, 7, {}]) {
+      expect(() => addon.node(scratch as ArrayBuffer)).toThrow(TypeError);
+      expect(() => addon.fold(scratch as ArrayBuffer)).toThrow(TypeError);
     }
-    expect(hex(mine)).toBe(hex(theirs));
+    if (!cpuHasShaNi) return;
+    const scratch = new ArrayBuffer(SCRATCH_BYTES);
+    const params = new Uint32Array(scratch, 128, 4);
+    const running = new Uint8Array(scratch, 0, 32);
+    for (const [count, stride] of [[65, 32], [2, 31], [2, 0], [0xffff_ffff, 32], [2, MAX_FOLD_BYTES], [1, MAX_FOLD_BYTES + 1], [64, 130]]) {
+      running.fill(7);
+      params.set([count!, stride!, 0, 0]);
+      expect(() => addon.fold(scratch), `count ${count}, stride ${stride}`).toThrow(RangeError);
+      expect(running.every((byte) => byte === 7)).toBe(true); // nothing hashed
+    }
+    // the longest fold that fits: 64 levels at stride 128, the last sibling ending at the scratch's end
+    params.set([64, 128, 0, 0]);
+    expect(() => addon.fold(scratch)).not.toThrow();
+    const bytes = new Uint8Array(scratch);
+    const siblings = Array.from({ length: 64 }, (_, i) => bytes.slice(160 + 128 * i, 160 + 128 * i + 32));
+    expect(hex(running)).toBe(referenceFold(new Uint8Array(32).fill(7), siblings, 0, 0));
   });
 
   it('known answers (computed with sha256sum): zeros, ones, and the node over two empty-tree roots', () => {
@@ -153,16 +235,22 @@ function checkFolds(fold: typeof foldPath, foldList: typeof foldPathList): void 
 
 describe('foldPath: a whole path of interior nodes in one call', () => {
   it('agrees with node:crypto node by node: every length to 64, packed and strided, random sides', () => {
-    expect(nodeHashEngine()).toBe('wasm'); // (after the first describe above)
+    for (let i = 0; i < 256; i++) hashChildren(new Uint8Array(32), new Uint8Array(32)); // past node:crypto's first 256
+    expect(nodeHashEngine()).toBe(nativeExpected ? 'native' : 'wasm');
     checkFolds(foldPath, foldPathList);
   });
 
   it('agrees on node:crypto too, before the WebAssembly hasher exists', async () => {
+    vi.stubEnv('ATLOG_NATIVE_HASH', '0');
     vi.resetModules();
-    const fresh = await import('./hash.js');
-    expect(fresh.nodeHashEngine()).toBe('node:crypto');
-    checkFolds(fresh.foldPath, fresh.foldPathList); // (and switches engine part-way through)
-    expect(fresh.nodeHashEngine()).toBe('wasm');
+    try {
+      const fresh = await import('./hash.js');
+      expect(fresh.nodeHashEngine()).toBe('node:crypto');
+      checkFolds(fresh.foldPath, fresh.foldPathList); // (and switches engine part-way through)
+      expect(fresh.nodeHashEngine()).toBe('wasm');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('returns the start itself for an empty path, and a new array otherwise', () => {

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { createNativeNodeHasher } from './native-node-hasher.js';
 import { MAX_FOLD_BYTES, type NodeHasher, createWasmNodeHasher } from './sha256-node.js';
 
 /** Every hash in an RFC 9162 SHA-256 tree is this long. */
@@ -66,28 +67,45 @@ export function hashChildrenWithNodeCrypto(left: Uint8Array, right: Uint8Array):
   return sha256(nodeInput);
 }
 
-// The specialised SHA-256 of sha256-node.ts is about twice as fast as node:crypto on these inputs
-// (whose cost is mostly the call into C++), but making it (emitting, compiling, filling its
-// table) takes 10-30 ms, which a command that hashes a few dozen nodes would never win back. So
-// the first WASM_AFTER nodes of a process go through node:crypto, and the WebAssembly hasher is
-// made then, once (where WebAssembly is unavailable, node:crypto stays). Both give the same bytes.
+// Interior nodes are hashed by the fastest engine this process has, all giving the same bytes:
+// - the native one (native-node-hasher.ts: SHA-NI, ~0.12 µs a node), loaded at the first node,
+//   where `npm ci` built it and the CPU has the instructions;
+// - otherwise the specialised SHA-256 of sha256-node.ts in WebAssembly (~0.4 µs), about twice as
+//   fast as node:crypto (whose cost is mostly the call into C++); making it (emitting, compiling,
+//   filling its table) takes 10-30 ms, which a command that hashes a few dozen nodes would never
+//   win back, so the first WASM_AFTER nodes of such a process go through node:crypto;
+// - node:crypto where neither exists.
 const WASM_AFTER = 256;
 let nodesHashed = 0;
-let engine: 'wasm' | 'node:crypto' = 'node:crypto';
-let wasm: NodeHasher | undefined;
+let engine: NodeHashEngine = 'node:crypto';
+let fast: NodeHasher | undefined;
 let nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => {
+  if (nodesHashed === 0) {
+    fast = createNativeNodeHasher();
+    if (fast !== undefined) return use(fast, 'native')(left, right);
+  }
   if (++nodesHashed === WASM_AFTER) {
-    wasm = createWasmNodeHasher();
-    if (wasm !== undefined) {
-      nodeHash = wasm.hash;
-      engine = 'wasm';
-    }
+    fast = createWasmNodeHasher();
+    if (fast !== undefined) use(fast, 'wasm');
   }
   return hashChildrenWithNodeCrypto(left, right);
 };
 
-/** Which SHA-256 hashChildren runs on now: node:crypto for a process's first 256 nodes, then WebAssembly. */
-export function nodeHashEngine(): 'wasm' | 'node:crypto' {
+function use(hasher: NodeHasher, name: NodeHashEngine): NodeHasher['hash'] {
+  nodeHash = hasher.hash;
+  engine = name;
+  return nodeHash;
+}
+
+/** The SHA-256 engines of interior nodes, fastest first. */
+export type NodeHashEngine = 'native' | 'wasm' | 'node:crypto';
+
+/**
+ * Which SHA-256 hashChildren runs on now: the native one from a process's first node where it is
+ * built and the CPU has SHA extensions; otherwise node:crypto for the first 256 nodes, then
+ * WebAssembly.
+ */
+export function nodeHashEngine(): NodeHashEngine {
   return engine;
 }
 
@@ -105,8 +123,8 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
  * for each level i the running hash r becomes H(sibling, r) when bit i of the 64-bit mask
  * (`leftHigh`:`leftLow`) is set, else H(r, sibling). Sibling i is the 32 bytes at
  * `source[offset + i·stride]` (stride 32 for packed hashes, 34 for a receipt's CBOR, where each
- * hash has a two-byte head). One call into the WebAssembly hasher for the whole path; before it
- * exists (or without WebAssembly), node by node through node:crypto, which gives the same bytes.
+ * hash has a two-byte head). One call into the native or WebAssembly hasher for the whole path;
+ * before either exists, node by node through node:crypto, which gives the same bytes.
  */
 export function foldPath(
   start: Uint8Array,
@@ -131,7 +149,7 @@ export function foldPath(
     throw new RangeError('the siblings of a path must lie inside its source, at most 64 of them');
   }
   if (count === 0) return start;
-  if (wasm !== undefined && count * stride <= MAX_FOLD_BYTES) return wasm.fold(start, source, offset, stride, count, leftLow, leftHigh);
+  if (fast !== undefined && count * stride <= MAX_FOLD_BYTES) return fast.fold(start, source, offset, stride, count, leftLow, leftHigh);
   let running = start;
   for (let i = 0; i < count; i++) {
     const at = offset + i * stride;
