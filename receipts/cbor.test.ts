@@ -123,6 +123,26 @@ describe('decodeCbor: accepts strict CBOR', () => {
     expect(hex(decoded)).toBe('010203');
   });
 
+  it('byte strings of every size are independent copies, whether on the heap, in a shared slab or on their own', () => {
+    // 64 and below: the heap; 65 to 2048: views into a shared 8 KiB slab; above: a buffer each.
+    // Enough of them to fill several slabs, so that some straddle a slab's end.
+    const lengths = [0, 1, 63, 64, 65, 66, 100, 1000, 2047, 2048, 2049, 5000, ...Array.from({ length: 40 }, (_, i) => 65 + i * 97)];
+    const strings = lengths.map((length, n) => new Uint8Array(length).map((_, i) => (i * 31 + n) & 0xff));
+    const input = new Uint8Array(encodeCbor(strings));
+    const decoded = decodeCbor(input) as Uint8Array[];
+    input.fill(0xee); // the input changed after decoding: nothing decoded may follow it
+    decoded.forEach((bytes, n) => {
+      expect(bytes).toBeInstanceOf(Uint8Array);
+      expect(Buffer.isBuffer(bytes)).toBe(false);
+      expect(hex(bytes)).toBe(hex(strings[n]!));
+    });
+    // Writing to one (up to its last byte) changes no other, in this decode or the next.
+    const again = decodeCbor(encodeCbor(strings)) as Uint8Array[];
+    for (const bytes of decoded) bytes.fill(0xab);
+    again.forEach((bytes, n) => expect(hex(bytes)).toBe(hex(strings[n]!)));
+    decoded.forEach((bytes, n) => expect(bytes.every((byte) => byte === 0xab)).toBe(bytes.length === strings[n]!.length));
+  });
+
   it('accepts allowed tags only: 18 by default, the caller’s list otherwise', () => {
     expect(decodeHex('d2 80')).toEqual(new CborTag(18, []));
     expect(decodeHex('c1 00', { tags: [1] })).toEqual(new CborTag(1, 0));

@@ -1,19 +1,19 @@
-// Strict, bounded CBOR (RFC 8949) on cborg.
+// Strict, bounded CBOR (RFC 8949): encoding on cborg, decoding our own.
 //
 // Encoding is RFC 8949 §4.2.1 core deterministic encoding (cborg's `rfc8949EncodeOptions`), so a
 // value has exactly one encoding: what we sign and hash is reproducible by anyone.
 //
 // Decoding is strict because every byte we accept may be signed, hashed or logged: two encodings
 // of "the same" value must not both be accepted, and hostile input must not cost more than its
-// size. cborg builds JS values from a stream of tokens and lets the caller supply the tokeniser;
-// ours reads every data item head itself, so it can refuse non-minimal heads, indefinite lengths,
-// unknown tags, oversized strings and collections, bad UTF-8 and duplicate map keys with precise
-// codes, and it refuses nesting beyond the depth limit *before* handing cborg the token that would
-// make it recurse once more. cborg's decoder recurses once per level, so that bound is what keeps
-// a 100 000-deep input from overflowing the stack; no RangeError is ever caught and hoped about.
+// size. Our tokeniser reads every data item head itself, so it can refuse non-minimal heads,
+// indefinite lengths, unknown tags, oversized strings and collections, bad UTF-8 and duplicate map
+// keys with precise codes, and it builds the values as it goes (it used to hand its tokens to
+// cborg's decoder, whose machinery was most of a small decode's cost). It refuses nesting beyond
+// the depth limit *before* reading a container's items, and it recurses once per level, so that
+// bound is what keeps a 100 000-deep input from overflowing the stack; no RangeError is ever
+// caught and hoped about.
 
-import { decodeFirst, encode, rfc8949EncodeOptions, Tagged, Token, Type } from 'cborg';
-import type { DecodeOptions, TagDecoder } from 'cborg';
+import { encode, rfc8949EncodeOptions, Tagged, Token, Type } from 'cborg';
 import { CoseError } from './errors.js';
 
 /** A CBOR map key in atlog's data model: an integer or a text string (as COSE labels are). */
@@ -115,21 +115,21 @@ export function decodeCbor(bytes: Uint8Array, options: DecodeCborOptions = {}): 
   // A plain Uint8Array view: slices of it are copies, so decoded byte strings never alias a
   // caller's Buffer (whose slice() would be a view).
   const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const cborgOptions: DecodeOptions = { ...decodeOptionsFor(allowedTags), tokenizer: new StrictTokeniser(data, limits, allowedTags) };
-  let value: unknown;
-  let remainder: Uint8Array;
+  const tokeniser = new StrictTokeniser(data, limits, allowedTags);
+  let value: CborValue;
   try {
-    [value, remainder] = decodeFirst(data, cborgOptions);
+    value = tokeniser.item();
   } catch (error) {
     if (error instanceof CoseError) throw error;
-    // Our tokeniser checks everything cborg would complain about; this is a backstop so that a
-    // message never quotes input (cborg's may). Its error stays as the cause, for debugging.
+    // The tokeniser checks everything; this is a backstop so that nothing but a CoseError ever
+    // leaves a decode. The original error stays as the cause, for debugging.
     throw new CoseError('CBOR_MALFORMED', 'malformed CBOR', { cause: error });
   }
-  if (remainder.length > 0) {
-    throw new CoseError('CBOR_TRAILING_BYTES', `${remainder.length} bytes follow the CBOR item`);
+  const remainder = data.length - tokeniser.pos();
+  if (remainder > 0) {
+    throw new CoseError('CBOR_TRAILING_BYTES', `${remainder} bytes follow the CBOR item`);
   }
-  return value as CborValue;
+  return value;
 }
 
 /**
@@ -246,33 +246,6 @@ function resolveTags(tags: readonly number[] | undefined): readonly number[] {
   return tags;
 }
 
-// cborg's options for a set of allowed tags, built once per set: a decode is often only a few
-// microseconds, and rebuilding the tag decoders and options each time was most of that. The sets
-// are the few constant lists in this code base, so the memo stays tiny.
-const decodeOptionsByTags = new Map<string, DecodeOptions>();
-
-function decodeOptionsFor(allowedTags: readonly number[]): DecodeOptions {
-  const key = allowedTags.join(',');
-  let options = decodeOptionsByTags.get(key);
-  if (options === undefined) {
-    const tags: Record<number, TagDecoder> = {};
-    for (const tag of allowedTags) tags[tag] = (decodeContent) => new CborTag(tag, decodeContent() as CborValue);
-    options = Object.freeze({
-      strict: true,
-      useMaps: true,
-      rejectDuplicateMapKeys: true,
-      allowIndefinite: false,
-      allowUndefined: false,
-      allowBigInt: false,
-      allowNaN: false,
-      allowInfinity: false,
-      tags,
-    });
-    if (decodeOptionsByTags.size < 64) decodeOptionsByTags.set(key, options);
-  }
-  return options;
-}
-
 /** One open array, map or tag while tokenising: how many data items it still expects. */
 interface Frame {
   remaining: number;
@@ -284,10 +257,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const TWO_POW_32 = 0x1_0000_0000;
 
 /**
- * The tokeniser cborg's `decodeFirst` pulls from (its `tokenizer` option). It produces cborg
- * `Token`s itself, so every check happens on the raw bytes, in one pass, before cborg sees the
- * token. cborg calls `done()` only when it needs another data item, so running out of input there
- * is always truncation.
+ * Reads data items from the raw bytes and builds their values. Every check happens on a head (and
+ * a string's content) as it is read, in one pass, before anything is built from it; a container's
+ * depth is checked before its items are read, which is what bounds the recursion of `item()`.
  */
 class StrictTokeniser {
   private position = 0;
@@ -303,14 +275,32 @@ class StrictTokeniser {
     return this.position;
   }
 
-  done(): boolean {
+  /** The next data item, whole: its value in atlog's data model. */
+  item(): CborValue {
     if (this.position >= this.data.length) {
       throw new CoseError('CBOR_TRUNCATED', `input ends at byte ${this.position} inside an unfinished item`);
     }
-    return false;
+    const token = this.next();
+    const type = token.type;
+    if (type === Type.array) {
+      const items = new Array<CborValue>(token.value as number);
+      for (let i = 0; i < items.length; i++) items[i] = this.item();
+      return items;
+    }
+    if (type === Type.map) {
+      const pairs = token.value as number;
+      const map = new Map<CborMapKey, CborValue>();
+      for (let i = 0; i < pairs; i++) {
+        const key = this.item() as CborMapKey; // (next() refused anything but an integer or text)
+        map.set(key, this.item());
+      }
+      return map;
+    }
+    if (type === Type.tag) return new CborTag(token.value as number, this.item());
+    return token.value as CborValue;
   }
 
-  next(): Token {
+  private next(): Token {
     const start = this.position;
     const parent = this.stack[this.stack.length - 1];
     // In a map, items alternate key, value; `remaining` counts both, so an even count is a key.
@@ -456,7 +446,7 @@ class StrictTokeniser {
       throw new CoseError('CBOR_TRUNCATED', `input ends inside the ${length}-byte string at byte ${start}`);
     }
     this.position = end;
-    if (major === 2) return new Token(Type.bytes, this.data.slice(contentStart, end), headLength + length);
+    if (major === 2) return new Token(Type.bytes, copyOut(this.data, contentStart, end), headLength + length);
     let text: string;
     try {
       // fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a leading U+FEFF is kept, not
@@ -522,6 +512,31 @@ class StrictTokeniser {
         throw new CoseError('CBOR_UNSUPPORTED', `simple value at byte ${start} is not accepted`);
     }
   }
+}
+
+// Decoded byte strings are copies, never views of the input. V8 keeps a typed array of up to 64
+// bytes on the heap, which is cheap; a longer one gets a buffer of its own outside the heap (~0.3
+// µs to allocate, more for the collector to track), and a statement has two (its protected
+// header and its payload). So copies of 65 bytes to 2 KiB are views into a shared 8 KiB slab, as
+// Node's Buffer pool does: the slab lives as long as any of them, which bounds what a kept byte
+// string can hold on to at 8 KiB.
+const ON_HEAP_MAX = 64;
+const SLAB_BYTES = 8192;
+const SLAB_MAX_STRING = 2048;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+function copyOut(data: Uint8Array, start: number, end: number): Uint8Array {
+  const length = end - start;
+  if (length <= ON_HEAP_MAX || length > SLAB_MAX_STRING) return data.slice(start, end);
+  if (slabUsed + length > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, length);
+  out.set(data.subarray(start, end));
+  slabUsed += (length + 7) & ~7; // the next one 8-byte aligned
+  return out;
 }
 
 function nonMinimal(start: number): CoseError {
