@@ -244,6 +244,27 @@ describe('sign and verify: every algorithm, attached and detached', () => {
     expect(codeOf(() => verifySign1({ ...decoded, tagged: false }, es256.publicKey))).toBe('COSE_UNTAGGED');
   });
 
+  it('checks each message’s own Sig_structure, small ones in a reused buffer, large ones not', () => {
+    // Sizes on both sides of the 4 KiB the Sig_structure is written into when it fits, in an
+    // order where a shorter one follows a longer: a stale byte of the last would fail a check.
+    const sizes = [4000, 4090, 4070, 4071, 4072, 4073, 4074, 4075, 4200, 10, 0, 70_000, 4060];
+    const messages = sizes.map((size) => {
+      const payload = new Uint8Array(size).map((_, i) => (i * 7 + size) & 0xff);
+      return { payload, bytes: signSign1({ key: es256.privateKey, payload }) };
+    });
+    for (const { payload, bytes } of messages) {
+      expect(hex(verifySign1(bytes, es256.publicKey).payload)).toBe(hex(payload));
+      if (payload.length === 0) continue;
+      const tampered = bytes.slice();
+      tampered[tampered.length - 67] = tampered[tampered.length - 67]! ^ 1; // the payload's last byte (the signature and its 2-byte head follow)
+      expect(codeOf(() => verifySign1(tampered, es256.publicKey))).toBe('COSE_BAD_SIGNATURE');
+    }
+    const detachedPayload = new Uint8Array(5000).fill(3);
+    const detached = signSign1({ key: es256.privateKey, payload: detachedPayload, detached: true });
+    expect(verifySign1(detached, es256.publicKey, { detachedPayload }).detached).toBe(true);
+    expect(codeOf(() => verifySign1(detached, es256.publicKey, { detachedPayload: detachedPayload.subarray(1) }))).toBe('COSE_BAD_SIGNATURE');
+  });
+
   it('verifies with the private key too (its public half is used)', () => {
     const bytes = signSign1({ key: es384.privateKey, payload: CONTENT });
     expect(verifySign1(bytes, es384.privateKey).alg).toBe(CoseAlgorithm.ES384);
