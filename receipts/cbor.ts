@@ -13,7 +13,7 @@
 // bound is what keeps a 100 000-deep input from overflowing the stack; no RangeError is ever
 // caught and hoped about.
 
-import { encode, rfc8949EncodeOptions, Tagged, Token, Type } from 'cborg';
+import { encode, rfc8949EncodeOptions, Tagged } from 'cborg';
 import { CoseError } from './errors.js';
 
 /** A CBOR map key in atlog's data model: an integer or a text string (as COSE labels are). */
@@ -115,17 +115,17 @@ export function decodeCbor(bytes: Uint8Array, options: DecodeCborOptions = {}): 
   // A plain Uint8Array view: slices of it are copies, so decoded byte strings never alias a
   // caller's Buffer (whose slice() would be a view).
   const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tokeniser = new StrictTokeniser(data, limits, allowedTags);
+  const decoder = new StrictDecoder(data, limits, allowedTags);
   let value: CborValue;
   try {
-    value = tokeniser.item();
+    value = decoder.item(0);
   } catch (error) {
     if (error instanceof CoseError) throw error;
-    // The tokeniser checks everything; this is a backstop so that nothing but a CoseError ever
+    // The decoder checks everything; this is a backstop so that nothing but a CoseError ever
     // leaves a decode. The original error stays as the cause, for debugging.
     throw new CoseError('CBOR_MALFORMED', 'malformed CBOR', { cause: error });
   }
-  const remainder = data.length - tokeniser.pos();
+  const remainder = data.length - decoder.pos();
   if (remainder > 0) {
     throw new CoseError('CBOR_TRAILING_BYTES', `${remainder} bytes follow the CBOR item`);
   }
@@ -246,24 +246,30 @@ function resolveTags(tags: readonly number[] | undefined): readonly number[] {
   return tags;
 }
 
-/** One open array, map or tag while tokenising: how many data items it still expects. */
-interface Frame {
-  remaining: number;
-  /** Keys seen so far, for maps only. */
-  readonly keys: Set<CborMapKey> | undefined;
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const TWO_POW_32 = 0x1_0000_0000;
 
+// What the head just read was (StrictDecoder.kind): a major type, or SIMPLE for false, true,
+// null and floats (whose value is the item itself).
+const UNSIGNED = 0;
+const NEGATIVE = 1;
+const BYTES = 2;
+const TEXT = 3;
+const ARRAY = 4;
+const MAP = 5;
+const TAG = 6;
+const SIMPLE = 7;
+
 /**
- * Reads data items from the raw bytes and builds their values. Every check happens on a head (and
- * a string's content) as it is read, in one pass, before anything is built from it; a container's
- * depth is checked before its items are read, which is what bounds the recursion of `item()`.
+ * Reads data items from the raw bytes and builds their values, recursively. Every check happens
+ * on a head (and a string's content) as it is read, in one pass, before anything is built from
+ * it; a container's depth is checked before its items are read, which is what bounds the
+ * recursion (one call per level).
  */
-class StrictTokeniser {
+class StrictDecoder {
   private position = 0;
-  private readonly stack: Frame[] = [];
+  /** The kind of the head the last readToken read. */
+  private kind = UNSIGNED;
 
   constructor(
     private readonly data: Uint8Array,
@@ -275,80 +281,60 @@ class StrictTokeniser {
     return this.position;
   }
 
-  /** The next data item, whole: its value in atlog's data model. */
-  item(): CborValue {
-    if (this.position >= this.data.length) {
-      throw new CoseError('CBOR_TRUNCATED', `input ends at byte ${this.position} inside an unfinished item`);
+  /** The next data item, whole, inside `depth` containers: its value in atlog's data model. */
+  item(depth: number): CborValue {
+    const start = this.position;
+    if (start >= this.data.length) throw truncated(start);
+    const value = this.readToken(start);
+    const kind = this.kind;
+    if (kind < ARRAY || kind === SIMPLE) return value as CborValue;
+    if (depth + 1 > this.limits.maxDepth) {
+      throw new CoseError('CBOR_TOO_DEEP', `nesting at byte ${start} exceeds the depth limit of ${this.limits.maxDepth}`);
     }
-    const token = this.next();
-    const type = token.type;
-    if (type === Type.array) {
-      const items = new Array<CborValue>(token.value as number);
-      for (let i = 0; i < items.length; i++) items[i] = this.item();
+    const count = value as number;
+    if (kind === ARRAY) {
+      const items = new Array<CborValue>(count);
+      for (let i = 0; i < count; i++) items[i] = this.item(depth + 1);
       return items;
     }
-    if (type === Type.map) {
-      const pairs = token.value as number;
+    if (kind === MAP) {
       const map = new Map<CborMapKey, CborValue>();
-      for (let i = 0; i < pairs; i++) {
-        const key = this.item() as CborMapKey; // (next() refused anything but an integer or text)
-        map.set(key, this.item());
+      for (let i = 0; i < count; i++) {
+        const keyStart = this.position;
+        const key = this.mapKey(keyStart);
+        if (map.has(key)) throw new CoseError('CBOR_DUPLICATE_KEY', `map key at byte ${keyStart} repeats an earlier key`);
+        map.set(key, this.item(depth + 1));
       }
       return map;
     }
-    if (type === Type.tag) return new CborTag(token.value as number, this.item());
-    return token.value as CborValue;
+    return new CborTag(count, this.item(depth + 1));
   }
 
-  private next(): Token {
-    const start = this.position;
-    const parent = this.stack[this.stack.length - 1];
-    // In a map, items alternate key, value; `remaining` counts both, so an even count is a key.
-    const mapKeys = parent?.keys !== undefined && parent.remaining % 2 === 0 ? parent.keys : undefined;
-    const token = this.readToken(start);
-    if (mapKeys !== undefined) this.checkMapKey(token, mapKeys, start);
-    if (parent !== undefined) parent.remaining -= 1;
-    this.enter(token, start);
-    // Close every container this item completed.
-    for (let top = this.stack[this.stack.length - 1]; top !== undefined && top.remaining === 0; ) {
-      this.stack.pop();
-      top = this.stack[this.stack.length - 1];
-    }
-    return token;
-  }
-
-  private enter(token: Token, start: number): void {
-    const kind = token.type;
-    if (kind !== Type.array && kind !== Type.map && kind !== Type.tag) return;
-    // Refuse before cborg recurses into the container: this is what bounds its stack use.
-    if (this.stack.length + 1 > this.limits.maxDepth) {
-      throw new CoseError('CBOR_TOO_DEEP', `nesting at byte ${start} exceeds the depth limit of ${this.limits.maxDepth}`);
-    }
-    const count = token.value as number;
-    if (kind === Type.tag) this.stack.push({ remaining: 1, keys: undefined });
-    else if (kind === Type.array && count > 0) this.stack.push({ remaining: count, keys: undefined });
-    else if (kind === Type.map && count > 0) this.stack.push({ remaining: 2 * count, keys: new Set() });
-  }
-
-  private checkMapKey(token: Token, keys: Set<CborMapKey>, start: number): void {
-    if (token.type !== Type.uint && token.type !== Type.negint && token.type !== Type.string) {
+  /** A map key at `start`: an integer or a text string, refused as soon as its head says otherwise. */
+  private mapKey(start: number): CborMapKey {
+    if (start >= this.data.length) throw truncated(start);
+    const key = this.readToken(start);
+    const kind = this.kind;
+    if (kind !== UNSIGNED && kind !== NEGATIVE && kind !== TEXT) {
       throw new CoseError('CBOR_UNSUPPORTED', `map key at byte ${start} is not an integer or a text string`);
     }
-    const key = token.value as CborMapKey;
-    if (keys.has(key)) {
-      throw new CoseError('CBOR_DUPLICATE_KEY', `map key at byte ${start} repeats an earlier key`);
-    }
-    keys.add(key);
+    return key as CborMapKey;
   }
 
-  /** Reads one head (and a string's content) at `start`; advances past it. */
-  private readToken(start: number): Token {
+  /**
+   * Reads one head (and a string's content) at `start` and advances past it; sets `kind`. The
+   * value is the item's for scalars and strings, the count for arrays and maps, the number for tags.
+   */
+  private readToken(start: number): unknown {
     const data = this.data;
     const initial = data[start] as number;
     const major = initial >>> 5;
     const info = initial & 0x1f;
 
-    if (major === 7) return this.readSimpleOrFloat(start, info);
+    if (major === 7) {
+      this.kind = SIMPLE;
+      return this.readSimpleOrFloat(start, info);
+    }
     if (info === 31) {
       if (major >= 2 && major <= 5) {
         throw new CoseError('CBOR_INDEFINITE_LENGTH', `indefinite-length item at byte ${start}`);
@@ -374,26 +360,27 @@ class StrictTokeniser {
     }
     this.position = start + headLength;
 
+    this.kind = major;
     switch (major) {
       case 0:
-        return new Token(Type.uint, argument, headLength);
+        return argument;
       case 1:
         // -1 - argument must stay a safe integer: argument <= 2^53 - 2.
         if (argument > Number.MAX_SAFE_INTEGER - 1) {
           throw new CoseError('CBOR_UNSUPPORTED', `integer at byte ${start} is beyond ±(2^53 - 1)`);
         }
-        return new Token(Type.negint, -1 - argument, headLength);
+        return -1 - argument;
       case 2:
       case 3:
         return this.readString(start, major, argument, headLength);
       case 4:
       case 5:
-        return this.readCollectionHead(start, major, argument, headLength);
+        return this.readCollectionHead(start, major, argument);
       default: {
         if (!this.allowedTags.includes(argument)) {
           throw new CoseError('CBOR_UNKNOWN_TAG', `tag ${argument} at byte ${start} is not allowed here`);
         }
-        return new Token(Type.tag, argument, headLength);
+        return argument;
       }
     }
   }
@@ -433,7 +420,7 @@ class StrictTokeniser {
     return value;
   }
 
-  private readString(start: number, major: 2 | 3, length: number, headLength: number): Token {
+  private readString(start: number, major: 2 | 3, length: number, headLength: number): Uint8Array | string {
     if (length > this.limits.maxStringBytes) {
       throw new CoseError(
         'CBOR_TOO_LARGE',
@@ -446,7 +433,7 @@ class StrictTokeniser {
       throw new CoseError('CBOR_TRUNCATED', `input ends inside the ${length}-byte string at byte ${start}`);
     }
     this.position = end;
-    if (major === 2) return new Token(Type.bytes, copyOut(this.data, contentStart, end), headLength + length);
+    if (major === 2) return copyOut(this.data, contentStart, end);
     let text: string;
     try {
       // fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a leading U+FEFF is kept, not
@@ -455,10 +442,10 @@ class StrictTokeniser {
     } catch {
       throw new CoseError('CBOR_INVALID_UTF8', `text string at byte ${start} is not valid UTF-8`);
     }
-    return new Token(Type.string, text, headLength + length);
+    return text;
   }
 
-  private readCollectionHead(start: number, major: 4 | 5, count: number, headLength: number): Token {
+  private readCollectionHead(start: number, major: 4 | 5, count: number): number {
     if (count > this.limits.maxItems) {
       throw new CoseError(
         'CBOR_TOO_LARGE',
@@ -471,21 +458,21 @@ class StrictTokeniser {
     if (minimumBytes > this.data.length - this.position) {
       throw new CoseError('CBOR_TRUNCATED', `input ends before the ${count} declared items at byte ${start}`);
     }
-    return new Token(major === 4 ? Type.array : Type.map, count, headLength);
+    return count;
   }
 
-  private readSimpleOrFloat(start: number, info: number): Token {
+  private readSimpleOrFloat(start: number, info: number): boolean | null | number {
     const data = this.data;
     switch (info) {
       case 20:
         this.position = start + 1;
-        return new Token(Type.false, false, 1);
+        return false;
       case 21:
         this.position = start + 1;
-        return new Token(Type.true, true, 1);
+        return true;
       case 22:
         this.position = start + 1;
-        return new Token(Type.null, null, 1);
+        return null;
       case 23:
         throw new CoseError('CBOR_UNSUPPORTED', `undefined at byte ${start} is not accepted`);
       case 25:
@@ -499,7 +486,7 @@ class StrictTokeniser {
         const value = width === 2 ? readFloat16(view) : width === 4 ? view.getFloat32(0) : view.getFloat64(0);
         checkFloat(value, width, start);
         this.position = start + 1 + width;
-        return new Token(Type.float, value, 1 + width);
+        return value;
       }
       case 31:
         throw new CoseError('CBOR_MALFORMED', `unexpected break at byte ${start}`);
@@ -537,6 +524,10 @@ function copyOut(data: Uint8Array, start: number, end: number): Uint8Array {
   out.set(data.subarray(start, end));
   slabUsed += (length + 7) & ~7; // the next one 8-byte aligned
   return out;
+}
+
+function truncated(at: number): CoseError {
+  return new CoseError('CBOR_TRUNCATED', `input ends at byte ${at} inside an unfinished item`);
 }
 
 function nonMinimal(start: number): CoseError {
