@@ -26,8 +26,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     base: { service: 'atlog', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     // The one place an object could smuggle a field in: if anything ever logs a request or a
-    // headers object by mistake, these paths are censored rather than written.
-    redact: { paths: ['req', 'res', 'headers', 'body', 'authorization', '*.headers', '*.body', '*.authorization'], censor: '[redacted]' },
+    // headers object by mistake as a field of its own, it is censored rather than written.
+    // Top-level paths only: wildcard paths (`*.headers`) made pino walk every field of every
+    // line, ~5 µs a line, a tenth of a receipt's whole cost over HTTP; the fields nested in a
+    // line are built here (typedErrorFields, failureFields) and hold none of these.
+    redact: { paths: ['req', 'res', 'headers', 'body', 'authorization', 'request', 'response'], censor: '[redacted]' },
   };
   return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
 }

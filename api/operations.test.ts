@@ -309,6 +309,19 @@ describe('logs', () => {
     for (const [what, text] of forbidden) expect(all.includes(text), `the log holds ${what}`).toBe(false);
   });
 
+  it('censor a request, response, headers, body or authorization logged by mistake as a field', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
+    const secret = 'Bearer TOKEN-NEVER-LOGGED-77c1';
+    const fields = ['req', 'res', 'request', 'response', 'headers', 'body', 'authorization'];
+    for (const field of fields) logger.info({ [field]: { authorization: secret, headers: { authorization: secret } }, route: '/entries' }, 'oops');
+    expect(lines).toHaveLength(fields.length);
+    lines.forEach((line, i) => {
+      expect(line).not.toContain('TOKEN-NEVER-LOGGED');
+      expect(JSON.parse(line)).toMatchObject({ [fields[i]!]: '[redacted]', route: '/entries' });
+    });
+  });
+
   it('logs a 500 with its stack, and answers it without internals', async () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
