@@ -3,7 +3,8 @@
 // Handlers translate; the service decides. Every error is concise problem details.
 import { Hono, type Context } from 'hono';
 import { MAX_ENTRIES_PER_READ, tiles } from '../log/index.js';
-import { hashLeaf } from '../log/tree/index.js';
+import { HASH_SIZE, hashLeaf } from '../log/tree/index.js';
+import { type CborValue, CoseError, decodeCbor, encodeCbor } from '../receipts/index.js';
 import { toHex } from '../util/index.js';
 import { incomingOf, readBody } from './body.js';
 import { healthRoutes } from './health.js';
@@ -17,7 +18,7 @@ import { reportRoutes } from './report-routes.js';
 import { schemaRoutes } from './schemas.js';
 import { openApiRoute } from './openapi.js';
 import { invalidLocator, malformed, notFound, type Problem, problemFor, problemResponse } from './problems.js';
-import type { TransparencyService } from './service.js';
+import { MAX_RECEIPTS_PER_REQUEST, type TransparencyService } from './service.js';
 import type { CorrelatorOptions } from '../correlation/index.js';
 
 export interface AppOptions {
@@ -34,6 +35,9 @@ export interface AppOptions {
 }
 
 const COSE = 'application/cose';
+const CBOR = 'application/cbor';
+// A POST /receipts body of the most ids: an array head (3 bytes) and 256 × (2 + 32) bytes.
+const RECEIPTS_BODY_BYTES = 3 + MAX_RECEIPTS_PER_REQUEST * (2 + HASH_SIZE);
 // RFC 9943 registers the SCITT media types; plain application/cose is what SCRAPI sends.
 const STATEMENT_TYPES = new Set([COSE, 'application/scitt-statement+cose']);
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -98,6 +102,23 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
     if (entry.status === 'pending') return new Response(null, { status: 302, headers: { location: entryUrl(c, id.toLowerCase()), 'retry-after': retryAfter } });
     if (entry.status === 'unknown') return problemResponse(notFound(`Receipt with entry ID ${id} not known to this service`));
     return new Response(entry.receipt, { status: 200, headers: { 'content-type': COSE, location: entryUrl(c, id.toLowerCase()) } });
+  });
+
+  // Receipts in bulk, for auditors and agents with many entries to check: one request, one
+  // checkpoint, one shared signature. The body is a CBOR array of entry ids (32-byte bstrs).
+  app.post('/receipts', async (c) => {
+    if (mediaType(c.req.header('content-type')) !== CBOR) {
+      return problemResponse({ status: 415, title: 'Unsupported Media Type', detail: 'send the entry ids as application/cbor', close: true });
+    }
+    const read = await readBody(c.req.raw, RECEIPTS_BODY_BYTES, bodyTimeout, incomingOf(c));
+    if (!read.ok) return problemResponse(read.problem);
+    noteRequest(c, { bytesIn: read.body.length });
+    const leafHashes = entryIdList(read.body);
+    if (leafHashes === undefined) {
+      return problemResponse(malformed(`the body is a CBOR array of 1 to ${MAX_RECEIPTS_PER_REQUEST} entry ids, each a 32-byte byte string`));
+    }
+    const receipts = await service.receipts(leafHashes);
+    return new Response(encodeCbor(receipts), { status: 200, headers: { 'content-type': CBOR } });
   });
 
   app.get('/entries/:id/statement', async (c) => {
@@ -190,6 +211,21 @@ export function createApp(service: TransparencyService, options: AppOptions = {}
  */
 function entryLocation(basePath: string, entryId: string): string {
   return `${basePath}/entries/${entryId}`;
+}
+
+/** A POST /receipts body: the entry ids it asks for, or undefined if it is not a list of them. */
+function entryIdList(body: Uint8Array): Uint8Array[] | undefined {
+  let value: CborValue;
+  try {
+    value = decodeCbor(body, { maxBytes: RECEIPTS_BODY_BYTES, maxDepth: 1, maxItems: MAX_RECEIPTS_PER_REQUEST, maxStringBytes: HASH_SIZE, tags: [] });
+  } catch (error) {
+    if (error instanceof CoseError) return undefined;
+    throw error;
+  }
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const ids = value as readonly CborValue[];
+  for (const id of ids) if (!(id instanceof Uint8Array) || id.length !== HASH_SIZE) return undefined;
+  return ids as Uint8Array[];
 }
 
 /** The media type of a Content-Type header, lower-cased, parameters (cose-type=…) dropped. */

@@ -33,6 +33,7 @@ export { PROBLEM_MEDIA_TYPE, type Problem, problemFor, problemResponse } from '.
 export { type OpenService, type RunningServer, type ServerOptions, startServer } from './server.js';
 export {
   type EntryState,
+  MAX_RECEIPTS_PER_REQUEST,
   type OwnStatement,
   parseEntryId,
   type Registration,

@@ -8,6 +8,7 @@ import { ENTRY_TYPES, MAX_PAGE_ENTRIES } from '../index/index.js';
 import { AGENT_STATEMENT_NAMES } from '../statements/index.js';
 import { MAX_ENTRIES_PER_READ } from '../log/index.js';
 import { PROBLEM_MEDIA_TYPE } from './problems.js';
+import { MAX_RECEIPTS_PER_REQUEST } from './service.js';
 import { CORRELATION_PATHS, CORRELATION_SCHEMAS } from './correlation-openapi.js';
 import { APPRAISAL_RESULT_SCHEMA } from '../appraisal/index.js';
 import { REPORT_PATHS, REPORT_SCHEMAS, REPORT_SECURITY_SCHEMES } from './report-openapi.js';
@@ -174,6 +175,25 @@ export function openApiDocument(): JsonObject {
           operationId: 'transparentStatement',
           parameters: [entryIdParameter],
           responses: { '200': binary(COSE, 'The transparent statement'), '400': problem('Invalid locator'), '404': problem('Not Found'), ...COMMON },
+        },
+      },
+      '/receipts': {
+        post: {
+          summary: 'Receipts for many entries in one request, all under the latest checkpoint (one shared signature)',
+          operationId: 'receipts',
+          requestBody: {
+            required: true,
+            description: `A CBOR array of 1 to ${MAX_RECEIPTS_PER_REQUEST} entry ids, each a 32-byte byte string (the leaf hash)`,
+            content: { 'application/cbor': { schema: { type: 'string', contentMediaType: 'application/cbor' } } },
+          },
+          responses: {
+            '200': binary('application/cbor', 'A CBOR array in the order asked: each a receipt (RFC 9942) as a byte string, or null for an entry not registered (pending or unknown)'),
+            '400': problem('Malformed: not a CBOR array of entry ids, or more than the limit'),
+            '408': problem('Request Timeout: the body did not arrive in time'),
+            '413': problem('Payload Too Large'),
+            '415': problem('Unsupported Media Type: send application/cbor'),
+            ...COMMON,
+          },
         },
       },
       '/.well-known/scitt-keys': {

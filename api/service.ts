@@ -305,6 +305,23 @@ export class TransparencyService {
     return { status: 'registered', index, treeSize, receipt: await this.receipt(index, treeSize) };
   }
 
+  /**
+   * Receipts for many entries at once, by leaf hash, all under the latest checkpoint (so they
+   * share its one signature): each the receipt GET /entries/{id} would give, or null for an entry
+   * that is not registered (pending or unknown). At most {@link MAX_RECEIPTS_PER_REQUEST}.
+   */
+  async receipts(leafHashes: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
+    if (leafHashes.length > MAX_RECEIPTS_PER_REQUEST) {
+      throw new LogError('INVALID_ARGUMENT', `at most ${MAX_RECEIPTS_PER_REQUEST} receipts a request`);
+    }
+    const indices = await Promise.all(leafHashes.map((leafHash) => this.log.indexOf(leafHash)));
+    // Read after the lookups: every entry they found is then under this size.
+    const treeSize = this.log.size;
+    const head = this.openedHeads.get(treeSize) ?? (await this.openHead(treeSize));
+    const paths = await Promise.all(indices.map((index) => (index === undefined ? undefined : this.log.inclusionProof(index, treeSize))));
+    return indices.map((index, i) => (index === undefined ? null : inclusionReceiptUnder(head, { treeSize, leafIndex: index, path: paths[i]! })));
+  }
+
   /** The transparent statement: the registered statement with its receipt in label 394. */
   async transparentStatement(entryId: string): Promise<Uint8Array | undefined> {
     const state = await this.entry(entryId);
@@ -387,6 +404,9 @@ export class TransparencyService {
 }
 
 /** An entry id is the leaf hash, 64 hex digits. */
+/** The most receipts one request to {@link TransparencyService.receipts} may ask for. */
+export const MAX_RECEIPTS_PER_REQUEST = 256;
+
 export function parseEntryId(entryId: string): Uint8Array {
   const bytes = entryId.length === 64 ? fromHex(entryId) : undefined;
   if (bytes === undefined) throw new LogError('INVALID_ARGUMENT', 'an entry id is 64 hexadecimal digits (the entry’s leaf hash)');
