@@ -5,7 +5,8 @@
 //   has its answer (the throughput the service sustains at that concurrency);
 // - open loop: requests scheduled at a fixed rate, each timed from when it was due, not from when
 //   a connection was free (no coordinated omission), on as many connections as that needs;
-// - proofs: `GET /entries/{id}` of random acknowledged entries (receipts built on request).
+// - proofs: `GET /entries/{id}` of random acknowledged entries (receipts built on request);
+// - bulk receipts: `POST /receipts` asking for `batch` random acknowledged entries at a time.
 //
 // A 303 is polled at `/entries/{id}` every 20 ms until its receipt comes (time to receipt counts
 // the wait); a 429 or 503 waits Retry-After and posts the same statement again (nothing may be
@@ -16,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { HttpConnection, type HttpResponse } from './http-client.js';
 import type { SignJob } from './sign-worker.js';
 import { agentsFrom, type AgentFile } from './workload.js';
+import { decodeCbor, encodeCbor } from '../../receipts/index.js';
 
 export type GeneratorOrder =
   | { readonly type: 'sign'; readonly agentsFile: string; readonly count: number; readonly seed: string }
@@ -23,6 +25,7 @@ export type GeneratorOrder =
   | { readonly type: 'closed'; readonly url: string; readonly concurrency: number; readonly seconds: number }
   | { readonly type: 'open'; readonly url: string; readonly rate: number; readonly seconds: number; readonly maxConnections: number }
   | { readonly type: 'proofs'; readonly url: string; readonly concurrency: number; readonly seconds: number }
+  | { readonly type: 'bulk-receipts'; readonly url: string; readonly concurrency: number; readonly seconds: number; readonly batch: number }
   | { readonly type: 'acks'; readonly file: string }
   | { readonly type: 'exit' };
 
@@ -77,6 +80,8 @@ async function handle(order: GeneratorOrder): Promise<unknown> {
       return openLoop(order.url, order.rate, order.seconds, order.maxConnections);
     case 'proofs':
       return proofs(order.url, order.concurrency, order.seconds);
+    case 'bulk-receipts':
+      return bulkReceipts(order.url, order.concurrency, order.seconds, order.batch);
     case 'acks':
       writeAcks(order.file);
       return { type: 'acks', count: acks.length };
@@ -117,6 +122,7 @@ function target(url: string): { host: string; port: number } {
 
 class Recorder {
   private readonly latencies: number[] = [];
+  private items = 0;
   readonly statuses: Record<string, number> = {};
   pending = 0;
   late = 0;
@@ -129,12 +135,16 @@ class Recorder {
     private readonly until: number,
   ) {}
 
-  done(startedAt: number): void {
+  /** One answer, started at `startedAt`, that brought `items` receipts (a bulk request brings many). */
+  done(startedAt: number, items = 1): void {
     const now = performance.now();
-    if (now >= this.from && now <= this.until) this.latencies.push(now - startedAt);
+    if (now >= this.from && now <= this.until) {
+      this.latencies.push(now - startedAt);
+      this.items += items;
+    }
   }
 
-  status(status: number): void {
+  status(status: number | string): void {
     this.statuses[status] = (this.statuses[status] ?? 0) + 1;
   }
 
@@ -145,8 +155,8 @@ class Recorder {
     const cpu = process.cpuUsage(this.cpuStart);
     return {
       type: 'phase',
-      perSecond: sorted.length / seconds,
-      completed: sorted.length,
+      perSecond: this.items / seconds,
+      completed: this.items,
       seconds,
       p50: at(0.5),
       p95: at(0.95),
@@ -324,6 +334,43 @@ async function proofs(url: string, concurrency: number, seconds: number): Promis
         }
         if (response.status === 200 && response.body.length > 0) recorder.done(began);
         else recorder.status(response.status);
+      }
+    }),
+  );
+  for (const c of connections) c.close();
+  return recorder.result(concurrency, false);
+}
+
+async function bulkReceipts(url: string, concurrency: number, seconds: number, batch: number): Promise<PhaseResult> {
+  if (acks.length === 0) throw new Error('no acknowledged entries to ask receipts for');
+  const ids = acks.map((ack) => Buffer.from(ack.location.slice(-64), 'hex'));
+  const connections = await openConnections(url, concurrency);
+  const start = performance.now();
+  const recorder = new Recorder(start + WARM_UP_MS, start + WARM_UP_MS + seconds * 1000);
+  const stopAt = start + WARM_UP_MS + seconds * 1000;
+  let seed = 0x1b873593;
+  const random = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  await Promise.all(
+    connections.map(async (connection) => {
+      while (performance.now() < stopAt) {
+        const asked = Array.from({ length: batch }, () => ids[Math.floor(random() * ids.length)]!);
+        const began = performance.now();
+        let response: HttpResponse;
+        try {
+          response = await connection.request('POST', '/receipts', encodeCbor(asked), 'application/cbor');
+        } catch {
+          recorder.status(0);
+          return;
+        }
+        // Every entry asked was acknowledged: each answer must be a receipt, none null.
+        const answer = response.status === 200 ? decodeCbor(response.body, { tags: [], maxItems: batch }) : undefined;
+        if (Array.isArray(answer) && answer.length === batch && answer.every((r) => r instanceof Uint8Array && r.length > 0)) recorder.done(began, batch);
+        else recorder.status(response.status === 200 ? 'incomplete' : response.status);
       }
     }),
   );

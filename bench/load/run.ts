@@ -2,7 +2,8 @@
 // batches, a closed policy of configured ES256 issuer keys with the agent-statements check) in
 // its own process, and the load generator in another, on loopback. Per log size (empty, then
 // pre-filled to 1M entries; `--prefill N` for one other size, e.g. 10M): registrations at rising
-// concurrency, an open-loop run at a fixed rate, receipts served per second; the server's CPU by
+// concurrency, an open-loop run at a fixed rate, receipts served per second (one a request, and in
+// bulk through POST /receipts); the server's CPU by
 // thread and its memory; and beside them the raw ES256 verify rate per core measured in the same
 // run, with registrations/s as a ratio of it. Every run ends by verifying the log offline.
 import { fork } from 'node:child_process';
@@ -42,6 +43,9 @@ const { values } = parseArgs({
     profile: { type: 'string' },
   },
 });
+
+/** Receipts asked for in one POST /receipts of the bulk phase. */
+const BULK_BATCH = 64;
 
 /** Pre-filled logs up to this size are audited whole at the end of the run. */
 const FULL_AUDIT_UP_TO = 1_000_000;
@@ -197,6 +201,13 @@ try {
     for (const concurrency of levels) await measure(`registrations, ${concurrency} connections`, { type: 'closed', url: server.url, concurrency, seconds });
     await measure(`registrations at ${rate}/s (open loop)`, { type: 'open', url: server.url, rate, seconds, maxConnections: 2048 });
     await measure('receipts served (GET /entries/{id}), 64 connections', { type: 'proofs', url: server.url, concurrency: 64, seconds: Math.max(3, Math.ceil(seconds / 2)) });
+    await measure(`receipts served in bulk (POST /receipts, ${BULK_BATCH} a request), 16 connections`, {
+      type: 'bulk-receipts',
+      url: server.url,
+      concurrency: 16,
+      seconds: Math.max(3, Math.ceil(seconds / 2)),
+      batch: BULK_BATCH,
+    });
 
     const acksFile = join(root, `acks-${size}.bin`);
     const keySet = await (await fetch(`${server.url}/.well-known/scitt-keys`)).arrayBuffer();
