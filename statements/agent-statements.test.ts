@@ -250,6 +250,41 @@ describe('the registry', () => {
   });
 });
 
+describe('payloads remembered by their bytes', () => {
+  const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+  it('gives the same frozen value for the same bytes and type, and a fresh parse otherwise', () => {
+    const payload = example('exec-audit') as Record<string, unknown>;
+    const first = parseAgentPayload('exec-audit', bytesOf(payload));
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(parseAgentPayload('exec-audit', bytesOf(payload))).toBe(first); // equal bytes in another array
+    const other = parseAgentPayload('exec-audit', bytesOf({ ...payload, jti: 'f2f3d9a4-1b55-4c0f-9a3e-5b8d0c1e2f3a' }));
+    expect(other).not.toBe(first);
+    expect(other.jti).toBe('f2f3d9a4-1b55-4c0f-9a3e-5b8d0c1e2f3a');
+    // The same bytes under another type are that type's to judge.
+    expect(() => parseAgentPayload('override-event', bytesOf(payload))).toThrow(AgentStatementError);
+  });
+
+  it('never remembers a refusal, and what a caller does to its input later changes nothing', () => {
+    const payload = example('resource-usage') as Record<string, unknown>;
+    const bytes = bytesOf(payload);
+    const broken = bytes.slice(0, bytes.length - 1);
+    for (let i = 0; i < 2; i++) expect(() => parseAgentPayload('resource-usage', broken)).toThrow(AgentStatementError);
+    const value = parseAgentPayload('resource-usage', bytes);
+    bytes.fill(0x20); // now blank JSON text
+    expect(() => parseAgentPayload('resource-usage', bytes)).toThrow(AgentStatementError);
+    expect(parseAgentPayload('resource-usage', bytesOf(payload))).toBe(value);
+  });
+
+  it('stays correct past its bound: thousands of distinct payloads, each read back as itself', () => {
+    const payload = example('exec-audit') as Record<string, unknown>;
+    const ids = Array.from({ length: 3000 }, (_, i) => `0b7a6c1e-0000-4000-8000-${i.toString(16).padStart(12, '0')}`);
+    const padding = 'x'.repeat(1000); // ~1.6 KB each: past the 2 MiB the memo keeps
+    for (const id of ids) expect(parseAgentPayload('exec-audit', bytesOf({ ...payload, jti: id, 'x-pad': padding })).jti).toBe(id);
+    for (const id of ids.slice(0, 50)) expect(parseAgentPayload('exec-audit', bytesOf({ ...payload, jti: id, 'x-pad': padding })).jti).toBe(id);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Exact messages the issue asks for, and the rules beyond JSON Schema
 

@@ -233,13 +233,9 @@ export function parsePayloadJson(bytes: Uint8Array): unknown {
   }
 }
 
-/** @internal Parses and validates without freezing (the payload check's path). */
+/** @internal The payload check's name for {@link parseAgentPayload}. */
 export function readAgentPayload<N extends AgentStatementName>(type: N | AgentStatementType<N>, bytes: Uint8Array): AgentPayloads[N] {
-  const compiled = typeNamed(type as AgentStatementName | AgentStatementType);
-  const value = parsePayloadJson(bytes);
-  const failure = compiled.validate(value);
-  if (failure !== undefined) throw new AgentStatementError('STATEMENT_INVALID', failure.path, failure.reason);
-  return value as AgentPayloads[N];
+  return parseAgentPayload(type, bytes);
 }
 
 /**
@@ -249,5 +245,41 @@ export function readAgentPayload<N extends AgentStatementName>(type: N | AgentSt
  * first failure's `path` and `reason`).
  */
 export function parseAgentPayload<N extends AgentStatementName>(type: N | AgentStatementType<N>, bytes: Uint8Array): AgentPayloads[N] {
-  return deepFreeze(readAgentPayload(type, bytes));
+  const compiled = typeNamed(type as AgentStatementName | AgentStatementType);
+  const key = bytes instanceof Uint8Array && bytes.length <= MAX_REMEMBERED_PAYLOAD ? `${compiled.type.name}\0${latin1(bytes)}` : undefined;
+  if (key !== undefined) {
+    const remembered = rememberedPayloads.get(key);
+    if (remembered !== undefined) return remembered as AgentPayloads[N];
+  }
+  const value = parsePayloadJson(bytes);
+  const failure = compiled.validate(value);
+  if (failure !== undefined) throw new AgentStatementError('STATEMENT_INVALID', failure.path, failure.reason);
+  const frozen = deepFreeze(value) as AgentPayloads[N];
+  if (key !== undefined) remember(key, frozen);
+  return frozen;
+}
+
+// Valid payloads are remembered by their exact bytes (and type): the service parses each one
+// twice, once to admit the statement and once for the entry index's records (~30 µs each, the
+// largest cost of a registration after its signature check), and appraisal and correlation read
+// them again. The result is a pure function of those bytes, and deep-frozen, so sharing it is
+// safe. At most REMEMBERED_BYTES of keys, the oldest forgotten first; nothing is remembered of
+// a payload that fails.
+const MAX_REMEMBERED_PAYLOAD = 16 * 1024;
+const REMEMBERED_BYTES = 2 * 1024 * 1024;
+const rememberedPayloads = new Map<string, unknown>();
+let rememberedBytes = 0;
+
+function remember(key: string, value: unknown): void {
+  rememberedPayloads.set(key, value);
+  rememberedBytes += key.length;
+  for (const oldest of rememberedPayloads.keys()) {
+    if (rememberedBytes <= REMEMBERED_BYTES) break;
+    rememberedPayloads.delete(oldest);
+    rememberedBytes -= oldest.length;
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
