@@ -7,6 +7,7 @@ import * as transmute from '@transmute/cose';
 import { CoMETRE, RFC9162 } from '@transmute/rfc9162';
 import { MerkleTree } from 'merkletreejs';
 import { locateNode, RightEdge, type Tile, tileKey } from '../log/tiles/index.js';
+import { nodeHashEngine } from '../log/tree/hash.js';
 import {
   assembleProof,
   assembleRoot,
@@ -182,7 +183,7 @@ const NODE_PREFIX = Buffer.of(0x01);
 /** The cheapest RFC 6962 set-up it allows: the 0x01 prefix written by its concatenator, one SHA-256 call a node. */
 const merkletreejsOptions = { hashLeaves: false, concatenator: (parts: Buffer[]) => Buffer.concat([NODE_PREFIX, ...parts]) };
 const sha256 = (data: Buffer) => hash('sha256', data, 'buffer');
-/** The same tree on atlog's node hash (WebAssembly), to tell its structure's cost from its hash's. */
+/** The same tree on atlog's node hash (native or WebAssembly), to tell its structure's cost from its hash's. */
 const atlogNodeHash = (data: Buffer) => Buffer.from(hashChildren(data.subarray(0, 32), data.subarray(32)));
 
 // --- the tree figures ---------------------------------------------------------------------------
@@ -306,7 +307,7 @@ async function benchTree(n: number, sampleCeiling: () => Promise<void>, rounds: 
       contenders: [
         {
           name: 'atlog',
-          note: `RightEdge, as the sequencer: appends each leaf, writes every complete node into 8-level tiles, folds the root; WebAssembly SHA-256`,
+          note: `RightEdge, as the sequencer: appends each leaf, writes every complete node into 8-level tiles, folds the root; SHA-256 of interior nodes: {engine}`,
           op: () => {
             const edge = new RightEdge(0, []);
             for (const leaf of leaves) edge.append(leaf);
@@ -315,7 +316,7 @@ async function benchTree(n: number, sampleCeiling: () => Promise<void>, rounds: 
         },
         { name: '@transmute/rfc9162', note: `CoMETRE root(leaves): recursive MTH, async, one awaited SHA-256 per node, nothing kept`, op: () => transmute9162.root(leaves) },
         { name: 'merkletreejs', note: `new MerkleTree(leaves) keeps every layer; node:crypto SHA-256 with the 0x01 prefix from its concatenator`, op: () => new MerkleTree(leaves, sha256, merkletreejsOptions).getRoot() },
-        { name: "merkletreejs on atlog's hashChildren", note: `the same, hashing with atlog's WebAssembly node hash: its tree code without the hash-engine difference`, op: () => new MerkleTree(leaves, atlogNodeHash, { hashLeaves: false }).getRoot() },
+        { name: "merkletreejs on atlog's hashChildren", note: `the same, hashing with atlog's node hash ({engine}): its tree code without the hash-engine difference`, op: () => new MerkleTree(leaves, atlogNodeHash, { hashLeaves: false }).getRoot() },
       ],
     },
     {
@@ -373,7 +374,8 @@ async function benchTree(n: number, sampleCeiling: () => Promise<void>, rounds: 
         value,
         unit: 'ops/s',
         ...(i === 0 ? {} : { versus: { of: 'atlog ÷ this', value: pairedRatio(perRound, 0, i) } }),
-        note: c.note,
+        // The engine that ran, named once it has (a process picks it at its first nodes).
+        note: c.note.replace('{engine}', nodeHashEngine()),
       };
       figures.push({ figure, per, perLabel });
     });
