@@ -403,10 +403,10 @@ export class TransparencyService {
   }
 }
 
-/** An entry id is the leaf hash, 64 hex digits. */
 /** The most receipts one request to {@link TransparencyService.receipts} may ask for. */
 export const MAX_RECEIPTS_PER_REQUEST = 256;
 
+/** An entry id is the leaf hash, 64 hex digits. */
 export function parseEntryId(entryId: string): Uint8Array {
   const bytes = entryId.length === 64 ? fromHex(entryId) : undefined;
   if (bytes === undefined) throw new LogError('INVALID_ARGUMENT', 'an entry id is 64 hexadecimal digits (the entry’s leaf hash)');
