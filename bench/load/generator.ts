@@ -308,47 +308,45 @@ async function openLoop(url: string, rate: number, seconds: number, maxConnectio
 }
 
 async function proofs(url: string, concurrency: number, seconds: number): Promise<PhaseResult> {
-  if (acks.length === 0) throw new Error('no acknowledged entries to ask receipts for');
-  const connections = await openConnections(url, concurrency);
-  const start = performance.now();
-  const recorder = new Recorder(start + WARM_UP_MS, start + WARM_UP_MS + seconds * 1000);
-  const stopAt = start + WARM_UP_MS + seconds * 1000;
-  let seed = 0x2545f491;
-  const random = () => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) / 2 ** 32;
-  };
-  await Promise.all(
-    connections.map(async (connection) => {
-      while (performance.now() < stopAt) {
-        const ack = acks[Math.floor(random() * acks.length)]!;
-        const began = performance.now();
-        let response: HttpResponse;
-        try {
-          response = await connection.request('GET', ack.location);
-        } catch {
-          recorder.status(0);
-          return;
-        }
-        if (response.status === 200 && response.body.length > 0) recorder.done(began);
-        else recorder.status(response.status);
-      }
-    }),
-  );
-  for (const c of connections) c.close();
-  return recorder.result(concurrency, false);
+  return readPhase(url, concurrency, seconds, 0x2545f491, async (connection, recorder, random) => {
+    const ack = acks[Math.floor(random() * acks.length)]!;
+    const began = performance.now();
+    const response = await connection.request('GET', ack.location);
+    if (response.status === 200 && response.body.length > 0) recorder.done(began);
+    else recorder.status(response.status);
+  });
 }
 
 async function bulkReceipts(url: string, concurrency: number, seconds: number, batch: number): Promise<PhaseResult> {
-  if (acks.length === 0) throw new Error('no acknowledged entries to ask receipts for');
   const ids = acks.map((ack) => Buffer.from(ack.location.slice(-64), 'hex'));
+  return readPhase(url, concurrency, seconds, 0x1b873593, async (connection, recorder, random) => {
+    const asked = Array.from({ length: batch }, () => ids[Math.floor(random() * ids.length)]!);
+    const began = performance.now();
+    const response = await connection.request('POST', '/receipts', encodeCbor(asked), 'application/cbor');
+    // Every entry asked was acknowledged: each answer must be a receipt, none null.
+    const answer = response.status === 200 ? decodeCbor(response.body, { tags: [], maxItems: batch }) : undefined;
+    if (Array.isArray(answer) && answer.length === batch && answer.every((r) => r instanceof Uint8Array && r.length > 0)) recorder.done(began, batch);
+    else recorder.status(response.status === 200 ? 'incomplete' : response.status);
+  });
+}
+
+/**
+ * A phase of reads of acknowledged entries: `ask` once after another on each of `concurrency`
+ * connections until the phase ends, entries chosen by a xorshift generator seeded with `seed`
+ * (the same choices every run). A connection that fails is counted (status 0) and dropped.
+ */
+async function readPhase(
+  url: string,
+  concurrency: number,
+  seconds: number,
+  seed: number,
+  ask: (connection: HttpConnection, recorder: Recorder, random: () => number) => Promise<void>,
+): Promise<PhaseResult> {
+  if (acks.length === 0) throw new Error('no acknowledged entries to ask receipts for');
   const connections = await openConnections(url, concurrency);
   const start = performance.now();
   const recorder = new Recorder(start + WARM_UP_MS, start + WARM_UP_MS + seconds * 1000);
   const stopAt = start + WARM_UP_MS + seconds * 1000;
-  let seed = 0x1b873593;
   const random = () => {
     seed ^= seed << 13;
     seed ^= seed >>> 17;
@@ -358,19 +356,12 @@ async function bulkReceipts(url: string, concurrency: number, seconds: number, b
   await Promise.all(
     connections.map(async (connection) => {
       while (performance.now() < stopAt) {
-        const asked = Array.from({ length: batch }, () => ids[Math.floor(random() * ids.length)]!);
-        const began = performance.now();
-        let response: HttpResponse;
         try {
-          response = await connection.request('POST', '/receipts', encodeCbor(asked), 'application/cbor');
+          await ask(connection, recorder, random);
         } catch {
           recorder.status(0);
           return;
         }
-        // Every entry asked was acknowledged: each answer must be a receipt, none null.
-        const answer = response.status === 200 ? decodeCbor(response.body, { tags: [], maxItems: batch }) : undefined;
-        if (Array.isArray(answer) && answer.length === batch && answer.every((r) => r instanceof Uint8Array && r.length > 0)) recorder.done(began, batch);
-        else recorder.status(response.status === 200 ? 'incomplete' : response.status);
       }
     }),
   );

@@ -16,8 +16,8 @@ import { MAX_FOLD_BYTES, type NodeHasher, createWasmNodeHasher } from './sha256-
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const reference = (left: Uint8Array, right: Uint8Array) => hash('sha256', Buffer.concat([Buffer.of(1), left, right]), 'hex');
 
-function expectSame(left: Uint8Array, right: Uint8Array): void {
-  const got = hex(hashChildren(left, right));
+function expectSame(left: Uint8Array, right: Uint8Array, hashNode: (left: Uint8Array, right: Uint8Array) => Uint8Array = hashChildren): void {
+  const got = hex(hashNode(left, right));
   // Compared as strings, and the inputs named on failure so that they can be replayed.
   if (got !== reference(left, right)) expect({ left: hex(left), right: hex(right), got }).toEqual({ left: hex(left), right: hex(right), got: reference(left, right) });
 }
@@ -27,6 +27,17 @@ function expectSame(left: Uint8Array, right: Uint8Array): void {
 const ADDON = fileURLToPath(new URL('./native/build/Release/atlog_node_hash.node', import.meta.url));
 const cpuHasShaNi = process.arch === 'x64' && existsSync('/proc/cpuinfo') && /^flags\s*:.*\bsha_ni\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
 const nativeExpected = existsSync(ADDON) && cpuHasShaNi && !nativeHashDisabled();
+
+/** A fresh instance of hash.js, as a process with ATLOG_NATIVE_HASH=0 has it. */
+async function withoutNative(run: (fresh: typeof import('./hash.js')) => void): Promise<void> {
+  vi.stubEnv('ATLOG_NATIVE_HASH', '0');
+  vi.resetModules();
+  try {
+    run(await import('./hash.js'));
+  } finally {
+    vi.unstubAllEnvs();
+  }
+}
 
 const wasmHasher = createWasmNodeHasher()!;
 const nativeHasher = createNativeNodeHasher();
@@ -43,10 +54,7 @@ describe('hashChildren: SHA-256(0x01 ‖ left ‖ right)', () => {
   });
 
   it('without the native one: node:crypto for a process’s first 256 nodes, then the WebAssembly SHA-256', async () => {
-    vi.stubEnv('ATLOG_NATIVE_HASH', '0');
-    vi.resetModules();
-    try {
-      const fresh = await import('./hash.js');
+    await withoutNative((fresh) => {
       expect(fresh.nodeHashEngine()).toBe('node:crypto');
       const [left, right] = [new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(32))];
       const expected = reference(left, right);
@@ -55,9 +63,7 @@ describe('hashChildren: SHA-256(0x01 ‖ left ‖ right)', () => {
       expect(hex(fresh.hashChildren(right, left))).toBe(reference(right, left)); // the 256th: made now, this one still through node:crypto
       expect(fresh.nodeHashEngine()).toBe('wasm');
       expect(hex(fresh.hashChildren(left, right))).toBe(expected);
-    } finally {
-      vi.unstubAllEnvs();
-    }
+    });
   });
 
   it('ATLOG_NATIVE_HASH=0 keeps the native hasher out', () => {
@@ -68,10 +74,7 @@ describe('hashChildren: SHA-256(0x01 ‖ left ‖ right)', () => {
   });
 
   describe.each(engines)('the %s engine', (_name, hasher) => {
-    function expectSameOn(left: Uint8Array, right: Uint8Array): void {
-      const got = hex(hasher.hash(left, right));
-      if (got !== reference(left, right)) expect({ left: hex(left), right: hex(right), got }).toEqual({ left: hex(left), right: hex(right), got: reference(left, right) });
-    }
+    const expectSameOn = (left: Uint8Array, right: Uint8Array) => expectSame(left, right, hasher.hash);
 
     it('agrees with node:crypto on every value of every byte, on zeros, ones and random bytes around it', () => {
       for (const background of [new Uint8Array(64), new Uint8Array(64).fill(0xff), new Uint8Array(randomBytes(64))]) {
@@ -241,16 +244,11 @@ describe('foldPath: a whole path of interior nodes in one call', () => {
   });
 
   it('agrees on node:crypto too, before the WebAssembly hasher exists', async () => {
-    vi.stubEnv('ATLOG_NATIVE_HASH', '0');
-    vi.resetModules();
-    try {
-      const fresh = await import('./hash.js');
+    await withoutNative((fresh) => {
       expect(fresh.nodeHashEngine()).toBe('node:crypto');
       checkFolds(fresh.foldPath, fresh.foldPathList); // (and switches engine part-way through)
       expect(fresh.nodeHashEngine()).toBe('wasm');
-    } finally {
-      vi.unstubAllEnvs();
-    }
+    });
   });
 
   it('returns the start itself for an empty path, and a new array otherwise', () => {
