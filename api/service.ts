@@ -314,7 +314,7 @@ export class TransparencyService {
     if (leafHashes.length > MAX_RECEIPTS_PER_REQUEST) {
       throw new LogError('INVALID_ARGUMENT', `at most ${MAX_RECEIPTS_PER_REQUEST} receipts a request`);
     }
-    const indices = await Promise.all(leafHashes.map((leafHash) => this.log.indexOf(leafHash)));
+    const indices = await this.log.indicesOf(leafHashes);
     // Read after the lookups: every entry they found is then under this size.
     const treeSize = this.log.size;
     const head = this.openedHeads.get(treeSize) ?? (await this.openHead(treeSize));

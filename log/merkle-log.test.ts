@@ -686,6 +686,29 @@ describe('the latest entries by leaf hash', () => {
     await expectCode(log.indexOf(hashLeaf(entries[150]!)), 'STORAGE_FAILURE');
   });
 
+  it('indicesOf answers as indexOf does for each, the recent ones from memory, the rest in one storage read', async () => {
+    const { storage, log } = await faultyLog(100);
+    const entries = Array.from({ length: 250 }, (_, i) => entry(i, 'many'));
+    await log.appendMany(entries.slice(0, 150));
+    await log.appendMany(entries.slice(150));
+    const absent = hashLeaf(entry(0, 'absent'));
+    const order = [...Array.from({ length: 250 }, (_, i) => (i * 101) % 250), 7, 249];
+    const asked = [...order.map((i) => hashLeaf(entries[i]!)), absent];
+    const expected = [...order, undefined];
+    expect(await log.indicesOf(asked)).toEqual(expected);
+    for (let k = 0; k < asked.length; k += 37) expect(await log.indexOf(asked[k]!)).toBe(expected[k]);
+    // Only the latest 100: no storage read at all, so a failing one is never reached.
+    storage.failNextLookup = true;
+    expect(await log.indicesOf(entries.slice(150).map(hashLeaf))).toEqual(Array.from({ length: 100 }, (_, i) => 150 + i));
+    // Older ones among them: one read for all of them (it fails once, the next call succeeds).
+    await expectCode(log.indicesOf([hashLeaf(entries[200]!), hashLeaf(entries[3]!), hashLeaf(entries[4]!)]), 'STORAGE_FAILURE');
+    expect(await log.indicesOf([hashLeaf(entries[200]!), hashLeaf(entries[3]!), hashLeaf(entries[4]!)])).toEqual([200, 3, 4]);
+    expect(await log.indicesOf([])).toEqual([]);
+    await expectCode(log.indicesOf([absent, new Uint8Array(31)]), 'INVALID_ARGUMENT');
+    await expectCode(log.indicesOf(Array.from({ length: 1001 }, () => absent)), 'INVALID_ARGUMENT');
+    await expectCode(log.indicesOf('not a list' as unknown as Uint8Array[]), 'INVALID_ARGUMENT');
+  });
+
   it('remembers none with recentEntries 0, and refuses a count beyond its limit', async () => {
     const { storage, log } = await faultyLog(0);
     await log.append(entry(1, 'none'));

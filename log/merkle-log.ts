@@ -177,6 +177,35 @@ export class MerkleLog {
     return index !== undefined && index < this.size ? index : undefined;
   }
 
+  /**
+   * {@link indexOf} for many leaf hashes, in their order: those the recent entries do not answer
+   * are looked up in storage together, in one read (at most MAX_ENTRIES_PER_READ hashes).
+   */
+  async indicesOf(leafHashes: readonly Uint8Array[]): Promise<(number | undefined)[]> {
+    if (!Array.isArray(leafHashes) || leafHashes.length > MAX_ENTRIES_PER_READ) {
+      throw new LogError('INVALID_ARGUMENT', `at most ${MAX_ENTRIES_PER_READ} leaf hashes a lookup`);
+    }
+    const found = new Array<number | undefined>(leafHashes.length);
+    const missing: number[] = [];
+    for (let i = 0; i < leafHashes.length; i++) {
+      const leafHash = leafHashes[i];
+      if (!(leafHash instanceof Uint8Array) || leafHash.length !== HASH_SIZE) {
+        throw new LogError('INVALID_ARGUMENT', `a leaf hash is ${HASH_SIZE} bytes`);
+      }
+      found[i] = this.sequencer.recent.get(leafHash);
+      if (found[i] === undefined) missing.push(i);
+    }
+    if (missing.length > 0) {
+      const stored = await this.storage.findIndices(missing.map((i) => leafHashes[i]!));
+      const size = this.size;
+      missing.forEach((i, k) => {
+        const index = stored[k];
+        found[i] = index !== undefined && index < size ? index : undefined;
+      });
+    }
+    return found;
+  }
+
   async entry(index: number): Promise<Uint8Array> {
     this.checkIndex(index);
     const [entry] = await this.storage.readEntries(index, 1);
