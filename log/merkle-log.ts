@@ -168,13 +168,8 @@ export class MerkleLog {
 
   /** Where the entry with this leaf hash is, if the log has it under the current checkpoint. */
   async indexOf(leafHash: Uint8Array): Promise<number | undefined> {
-    if (!(leafHash instanceof Uint8Array) || leafHash.length !== HASH_SIZE) {
-      throw new LogError('INVALID_ARGUMENT', `a leaf hash is ${HASH_SIZE} bytes`);
-    }
-    const recent = this.sequencer.recent.get(leafHash);
-    if (recent !== undefined) return recent;
-    const [index] = await this.storage.findIndices([leafHash]);
-    return index !== undefined && index < this.size ? index : undefined;
+    const [index] = await this.indicesOf([leafHash]);
+    return index;
   }
 
   /**

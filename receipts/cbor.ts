@@ -249,15 +249,13 @@ function resolveTags(tags: readonly number[] | undefined): readonly number[] {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const TWO_POW_32 = 0x1_0000_0000;
 
-// What the head just read was (StrictDecoder.kind): a major type, or SIMPLE for false, true,
-// null and floats (whose value is the item itself).
+// What the head just read was (StrictDecoder.kind): its major type (0-6: unsigned, negative,
+// bytes, text, array, map, tag), or SIMPLE for false, true, null and floats.
 const UNSIGNED = 0;
 const NEGATIVE = 1;
-const BYTES = 2;
 const TEXT = 3;
 const ARRAY = 4;
 const MAP = 5;
-const TAG = 6;
 const SIMPLE = 7;
 
 /**

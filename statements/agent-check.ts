@@ -19,7 +19,7 @@ import {
   AgentStatementError,
   type AgentStatementType,
   agentStatementType,
-  readAgentPayload,
+  parseAgentPayload,
 } from './agent-statements.js';
 import { AGENT_PATTERN_PATTERN } from './agent-formats.js';
 import type { BehaviorProfilePayload } from './agent-types.js';
@@ -82,7 +82,7 @@ export function agentStatementsCheck(options: AgentStatementsCheckOptions = {}):
 }
 
 function checkStatement(type: AgentStatementType, statement: SignedStatement, issuer: AdmittedIssuer, authorities: ReadonlyMap<string, readonly string[]>): void {
-  const payload = readAgentPayload(type, statement.payload as Uint8Array);
+  const payload = parseAgentPayload(type, statement.payload as Uint8Array);
   if (payload.iss !== statement.iss) {
     throw new AgentStatementError('STATEMENT_ISSUER_MISMATCH', '/iss', `must equal the statement's CWT iss ${quoted(statement.iss, 64)}`);
   }

@@ -233,11 +233,6 @@ export function parsePayloadJson(bytes: Uint8Array): unknown {
   }
 }
 
-/** @internal The payload check's name for {@link parseAgentPayload}. */
-export function readAgentPayload<N extends AgentStatementName>(type: N | AgentStatementType<N>, bytes: Uint8Array): AgentPayloads[N] {
-  return parseAgentPayload(type, bytes);
-}
-
 /**
  * Parses a payload of an agent statement type: at most 65 535 bytes of UTF-8 strict JSON (no
  * member twice, depth ≤ 16), then its schema, then its semantic rules. Returns the payload,
