@@ -2,8 +2,8 @@
 // configuration files as the service, says which digest it got, then answers jobs. Everything it
 // runs is a pure function of the bytes it is sent.
 import { parentPort, workerData } from 'node:worker_threads';
-import { entryRecords } from '../index/index.js';
-import { registeredFromSign1 } from '../receipts/index.js';
+import { entryDraft } from '../index/index.js';
+import { registeredFromSign1, type SignedStatement } from '../receipts/index.js';
 import { PolicyError, policyFromOptions, type RegistrationPolicy } from '../statements/index.js';
 import type { WorkerPolicyOptions } from './workers.js';
 import { type AdmissionOutcome, packBytes, unpackBytes, type WorkerJob, type WorkerReply } from './worker-messages.js';
@@ -27,17 +27,17 @@ port.on('message', ({ id, job }: { id: number; job: WorkerJob }) => {
 
 function answer(job: WorkerJob): WorkerReply {
   const parts = unpackBytes(job.buffer, job.offsets);
-  if (job.type === 'records') {
-    const registeredAt = Array.from(job.registeredAt);
-    const { buffer, offsets } = packBytes(entryRecords(job.first, parts, registeredAt).flat());
-    return { type: 'records', buffer, offsets };
+  if (job.type === 'drafts') {
+    const { buffer, offsets } = packBytes(parts.map((entry) => entryDraft(entry)));
+    return { type: 'drafts', buffer, offsets };
   }
   const outcomes: AdmissionOutcome[] = [];
   const entries: Uint8Array[] = [];
   for (let i = 0; i < parts.length; i++) {
     try {
       const admission = policy.admit(parts[i]!, { now: new Date(job.now[i]!) });
-      entries.push(registeredFromSign1(admission.statement.sign1));
+      const entry = registeredFromSign1(admission.statement.sign1);
+      entries.push(entry, admittedDraft(entry, admission.statement));
       outcomes.push(null);
     } catch (error) {
       outcomes.push(
@@ -49,4 +49,13 @@ function answer(job: WorkerJob): WorkerReply {
   }
   const { buffer, offsets } = packBytes(entries);
   return { type: 'admitted', outcomes, buffer, offsets };
+}
+
+/**
+ * The index draft of an admitted statement's entry, from the statement the policy parsed: the
+ * entry is that statement with its unprotected header emptied, so when it was empty already the
+ * parse is the entry's own. Its payload was parsed by the policy's check, which remembers it.
+ */
+function admittedDraft(entry: Uint8Array, statement: SignedStatement): Uint8Array {
+  return entryDraft(entry, statement.sign1.unprotectedHeader.size === 0 ? statement : undefined);
 }

@@ -29,7 +29,7 @@ import {
   registeredStatement,
   signStatement,
 } from '../receipts/index.js';
-import { EntryIndex } from '../index/index.js';
+import { EntryIndex, entryDraft } from '../index/index.js';
 import { NO_PRIVACY_BUDGETS, type PrivacyConfig, PrivacyReports } from '../privacy/index.js';
 import { policyStatement, type RegistrationPolicy } from '../statements/index.js';
 import { bytesEqual, fromHex, toHex } from '../util/index.js';
@@ -39,7 +39,7 @@ import { checkpointSignatures, receiptHead, serviceCheckpointSigner } from './ch
 import { ServiceError } from './errors.js';
 import { type ServiceKeys, updateKeyring } from './keys.js';
 import { createLogger, type Logger } from './logging.js';
-import { ServiceWorkers, type WorkerPolicyOptions } from './workers.js';
+import { type AdmittedEntry, ServiceWorkers, type WorkerPolicyOptions } from './workers.js';
 import { type MetricsOptions, secondsSince, ServiceMetrics } from './metrics.js';
 
 export interface ServiceOptions {
@@ -165,7 +165,7 @@ export class TransparencyService {
       index = await EntryIndex.open({
         log,
         space: storage.space('index'),
-        ...(pool === undefined ? {} : { records: (first, entries, registeredAt) => pool.indexRecords(first, entries, registeredAt) }),
+        ...(pool === undefined ? {} : { drafts: (entries) => pool.indexDrafts(entries) }),
         onError: (error) => logger.error({ err: error, indexedSize: index?.size }, 'the entry index could not catch up; it retries at the next checkpoint'),
       });
       if (index.rebuilt !== undefined) logger.warn({ reason: index.rebuilt }, 'the entry index was dropped and is being rebuilt from the log');
@@ -276,13 +276,13 @@ export class TransparencyService {
   }
 
   private async admitAndSubmit(statement: Uint8Array): Promise<Registration> {
-    // The policy decoded the statement already: the log entry is built from that, not a second decode.
-    const entry =
-      this.workers === undefined
-        ? registeredFromSign1(this.options.policy.admit(statement, { now: new Date(this.now()) }).statement.sign1)
-        : await this.workers.admit(statement, this.now());
+    // The policy decoded the statement already: the log entry and its index draft are made from
+    // that, not from a second decode.
+    const { entry, draft } = this.workers === undefined ? this.admitHere(statement) : await this.workers.admit(statement, this.now());
     const accepted = process.hrtime.bigint();
     const submission = this.log.submit(entry);
+    // Before any integration can run: the index finds the draft when it reaches the entry.
+    this.index.expect(submission.leafHash, draft);
     // Time to receipt, measured off the log's path: one reaction on the promise the sequencer
     // resolves anyway, which also counts the registrations answered 303.
     submission.result.then(
@@ -294,6 +294,13 @@ export class TransparencyService {
     if (waited === undefined) return { status: 'pending', entryId };
     const { index, treeSize } = waited;
     return { status: 'registered', entryId, index, treeSize, receipt: await this.receipt(index, treeSize) };
+  }
+
+  /** The policy's decision on this thread, when the service has no worker threads. */
+  private admitHere(statement: Uint8Array): AdmittedEntry {
+    const admitted = this.options.policy.admit(statement, { now: new Date(this.now()) }).statement;
+    const entry = registeredFromSign1(admitted.sign1);
+    return { entry, draft: entryDraft(entry, admitted.sign1.unprotectedHeader.size === 0 ? admitted : undefined) };
   }
 
   /** Where a registration stands: its receipt under the latest checkpoint, pending, or unknown. */

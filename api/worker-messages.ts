@@ -17,25 +17,23 @@ export type WorkerJob =
       readonly now: Float64Array;
     }
   | {
-      readonly type: 'records';
-      readonly first: number;
+      readonly type: 'drafts';
       /** The entries, packed. */
       readonly buffer: ArrayBuffer;
       readonly offsets: Uint32Array;
-      readonly registeredAt: Float64Array;
     };
 
 export type WorkerReply =
   | {
       readonly type: 'admitted';
       readonly outcomes: readonly AdmissionOutcome[];
-      /** The registered statement of each admitted one, in order, packed. */
+      /** Of each admitted one, in order: the registered statement and its entry index draft, packed. */
       readonly buffer: ArrayBuffer;
       readonly offsets: Uint32Array;
     }
   | {
-      readonly type: 'records';
-      /** Key, value, key, value…, packed. */
+      readonly type: 'drafts';
+      /** The entry index draft of each entry, in order, packed. */
       readonly buffer: ArrayBuffer;
       readonly offsets: Uint32Array;
     };

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryRecords } from '../index/index.js';
+import { draftRecords, entryDraft, entryRecords } from '../index/index.js';
 import { CoseAlgorithm, generateKeyPair, registeredStatement, signStatement } from '../receipts/index.js';
 import { PolicyError, policyFromOptions } from '../statements/index.js';
 import { encodePayload, execAuditPayload } from '../test/support/agent-statements.js';
@@ -44,8 +44,13 @@ afterAll(async () => {
 describe('ServiceWorkers', () => {
   it('admits what the policy admits, giving the registered statement, for batches spread over both threads', async () => {
     const statements = Array.from({ length: 200 }, (_, n) => statement(n));
-    const entries = await Promise.all(statements.map((s) => pool.admit(s, Date.now())));
-    entries.forEach((entry, n) => expect(Buffer.from(entry).equals(Buffer.from(registeredStatement(statements[n]!)))).toBe(true));
+    const admitted = await Promise.all(statements.map((s) => pool.admit(s, Date.now())));
+    admitted.forEach(({ entry, draft }, n) => {
+      const registered = registeredStatement(statements[n]!);
+      expect(Buffer.from(entry).equals(Buffer.from(registered))).toBe(true);
+      // The draft made from the admitted statement is the one made from the entry alone.
+      expect(Buffer.from(draft).toString('hex')).toBe(Buffer.from(entryDraft(registered)).toString('hex'));
+    });
     expect(pool.queueDepth).toBe(0);
   });
 
@@ -67,11 +72,14 @@ describe('ServiceWorkers', () => {
     expect(bad.status).toBe('rejected');
   });
 
-  it('makes the same index records as the index does on its own thread', async () => {
+  it('makes the same index drafts, and so records, as the index does on its own thread', async () => {
     const entries = Array.from({ length: 50 }, (_, n) => registeredStatement(statement(n)));
     const times = entries.map((_, i) => 1_767_225_600_000 + i);
-    const here = entryRecords(1000, entries, times).map(([k, v]) => [Buffer.from(k).toString('hex'), Buffer.from(v).toString('hex')]);
-    const there = (await pool.indexRecords(1000, entries, times)).map(([k, v]) => [Buffer.from(k).toString('hex'), Buffer.from(v).toString('hex')]);
+    const hex = (records: readonly (readonly [Uint8Array, Uint8Array])[]) => records.map(([k, v]) => [Buffer.from(k).toString('hex'), Buffer.from(v).toString('hex')]);
+    const drafts = await pool.indexDrafts(entries);
+    expect(drafts.map((d) => Buffer.from(d).toString('hex'))).toEqual(entries.map((e) => Buffer.from(entryDraft(e)).toString('hex')));
+    const there = hex(drafts.flatMap((draft, i) => draftRecords(draft, 1000 + i, times[i]!)));
+    const here = hex(entryRecords(1000, entries, times));
     expect(there).toEqual(here);
     expect(here.length).toBeGreaterThan(entries.length);
   });
@@ -108,7 +116,7 @@ describe('ServiceWorkers', () => {
       // A replacement comes up; registrations go through again.
       for (let attempt = 0; fragile.size === 0 && attempt < 100; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(fragile.size).toBe(1);
-      await expect(fragile.admit(statement(2), Date.now())).resolves.toBeInstanceOf(Uint8Array);
+      await expect(fragile.admit(statement(2), Date.now())).resolves.toMatchObject({ entry: expect.any(Uint8Array), draft: expect.any(Uint8Array) });
     } finally {
       await fragile.close();
     }

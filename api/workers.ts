@@ -3,7 +3,8 @@
 //
 // - admission: the registration policy's whole decision (strict decoding, the issuer, the
 //   signature, the payload checks) and the registered statement it yields;
-// - index records: the entry index's records of integrated entries (index/records.ts).
+// - index drafts: the entry index's drafts of entries it reads back from the log (index/keys.ts);
+//   an admitted statement's draft comes with its admission.
 //
 // Each worker builds its own policy from the same configuration files the service read, and must
 // arrive at the same policy digest, or the pool does not start: two threads must never apply
@@ -12,7 +13,6 @@
 // outstanding. A worker that dies fails its outstanding jobs (retryable) and is replaced.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { KeyValue } from '../log/index.js';
 import { PolicyError, type PolicyErrorCode, type PolicyOptions, type PolicyRule } from '../statements/index.js';
 import { ServiceError } from './errors.js';
 import { packBytes, unpackBytes } from './worker-messages.js';
@@ -41,6 +41,12 @@ export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+/** An admitted statement: the log entry it becomes, and the entry index's draft of it. */
+export interface AdmittedEntry {
+  readonly entry: Uint8Array;
+  readonly draft: Uint8Array;
+}
+
 interface Pending<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
@@ -62,7 +68,7 @@ export class ServiceWorkers {
   private nextJob = 1;
   private closed = false;
   /** Admissions not yet sent: flushed as one batch per turn of the event loop. */
-  private batch: { statement: Uint8Array; now: number; pending: Pending<Uint8Array> }[] = [];
+  private batch: { statement: Uint8Array; now: number; pending: Pending<AdmittedEntry> }[] = [];
   private flushScheduled = false;
   private queued = 0;
   private readonly maxQueued: number;
@@ -99,15 +105,16 @@ export class ServiceWorkers {
 
   /**
    * The policy's decision on a statement, in a worker: the registered statement (the log entry) it
-   * admits, or the PolicyError that refuses it, as `policy.admit` would have thrown it.
+   * admits with the entry's index draft, or the PolicyError that refuses it, as `policy.admit`
+   * would have thrown it.
    */
-  admit(statement: Uint8Array, now: number): Promise<Uint8Array> {
+  admit(statement: Uint8Array, now: number): Promise<AdmittedEntry> {
     if (this.closed) return Promise.reject(new ServiceError('NOT_READY', 'the service is stopping'));
     if (this.queued >= this.maxQueued) {
       return Promise.reject(new WorkerPoolError('QUEUE_FULL', `${this.queued} statements are waiting for admission; retry shortly`));
     }
     this.queued++;
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<AdmittedEntry>((resolve, reject) => {
       this.batch.push({ statement, now, pending: { resolve, reject } });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -116,16 +123,13 @@ export class ServiceWorkers {
     });
   }
 
-  /** The entry index's records of entries [first, first + entries.length), in a worker. */
-  async indexRecords(first: number, entries: readonly Uint8Array[], registeredAt: readonly number[]): Promise<KeyValue[]> {
+  /** The entry index's drafts of entries (index/keys.ts entryDraft), in a worker. */
+  async indexDrafts(entries: readonly Uint8Array[]): Promise<Uint8Array[]> {
     if (this.closed) throw new ServiceError('NOT_READY', 'the service is stopping');
     const { buffer, offsets } = packBytes(entries);
-    const reply = await this.send({ type: 'records', first, buffer, offsets, registeredAt: Float64Array.from(registeredAt) }, entries.length, [buffer]);
-    if (reply.type !== 'records') throw new Error(`a worker answered ${reply.type} to an index job`);
-    const parts = unpackBytes(reply.buffer, reply.offsets);
-    const records: KeyValue[] = [];
-    for (let i = 0; i < parts.length; i += 2) records.push([parts[i]!, parts[i + 1]!]);
-    return records;
+    const reply = await this.send({ type: 'drafts', buffer, offsets }, entries.length, [buffer]);
+    if (reply.type !== 'drafts') throw new Error(`a worker answered ${reply.type} to an index job`);
+    return unpackBytes(reply.buffer, reply.offsets);
   }
 
   async close(): Promise<void> {
@@ -153,11 +157,13 @@ export class ServiceWorkers {
           return;
         }
         const entries = unpackBytes(reply.buffer, reply.offsets);
-        let entry = 0;
+        let part = 0;
         for (let i = 0; i < batch.length; i++) {
           const outcome = reply.outcomes[i]!;
-          if (outcome === null) batch[i]!.pending.resolve(entries[entry++]!);
-          else batch[i]!.pending.reject(refusal(outcome));
+          if (outcome === null) {
+            batch[i]!.pending.resolve({ entry: entries[part]!, draft: entries[part + 1]! });
+            part += 2;
+          } else batch[i]!.pending.reject(refusal(outcome));
         }
       },
       (error: unknown) => {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EntryIndex, INDEX_FORMAT, type IndexedEntry } from '../index/index.js';
 import { encodeState, recordsOf, STATE_KEY } from '../index/keys.js';
-import { ed25519NoteSigner, LevelDbStorage, MerkleLog, noteCheckpointSigner } from '../log/index.js';
+import { ed25519NoteSigner, type KeyValue, LevelDbStorage, MerkleLog, noteCheckpointSigner } from '../log/index.js';
 import { computeRelease, cryptoRandom, noisePlan, planQuery, scanAggregates } from '../privacy/index.js';
 import { type Figure, rateAsync } from './measure.js';
 
@@ -69,7 +69,7 @@ async function load(dir: string, records: number, say: (line: string) => void): 
   const space = storage.space('index');
   await space.clear();
   for (let first = 0; first < records; first += 10_000) {
-    const puts: [Uint8Array, Uint8Array][] = [];
+    const puts: KeyValue[] = [];
     for (let i = first; i < Math.min(records, first + 10_000); i++) puts.push(...recordsOf(record(i)));
     await space.write({ puts });
   }

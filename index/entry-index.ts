@@ -1,6 +1,8 @@
-// The entry index: a follower of the log. After each checkpoint it reads the entries it has not
-// indexed yet, derives their records (records.ts, a pure function of the entry) and writes them
-// with its new indexed size in one atomic, durable batch in the log's own store. So after any
+// The entry index: a follower of the log. After each checkpoint it derives the records of the
+// entries it has not indexed yet (records.ts and keys.ts: a draft that is a pure function of the
+// entry, completed with its place) and writes them with its new indexed size in one atomic,
+// durable batch in the log's own store. A draft made where the statement was admitted is used
+// as it is (`expect`); any other is made from the entry read back from the log. So after any
 // crash it resumes exactly where its last batch ended: no entry is skipped or indexed twice,
 // and every query answers for one tree size, a prefix of the log. Only this class writes the
 // index; the HTTP handlers only read it.
@@ -14,17 +16,19 @@ import {
   decodeState,
   encodeState,
   entryKey,
-  entryRecords,
+  draftRecords,
+  type DraftMaker,
+  entryDraft,
   type Field,
   FIELDS,
   INDEX_FORMAT,
   type IndexState,
   indexOfSecondaryKey,
-  type RecordsMaker,
   secondaryKey,
   STATE_KEY,
   valuePrefix,
 } from './keys.js';
+import { ExpectedDrafts } from './drafts.js';
 import { ENTRY_TYPE_CODES, ENTRY_TYPES, type EntryType, type IndexedEntry } from './records.js';
 
 export interface EntryIndexOptions {
@@ -38,11 +42,11 @@ export interface EntryIndexOptions {
   /** Told the new indexed size after each batch is durable (progress, metrics). */
   readonly onIndexed?: (size: number) => void;
   /**
-   * Makes a batch's records (default: {@link entryRecords} on this thread). The service passes
-   * its worker threads', so that indexing does not hold the event loop; the records must be the
-   * same bytes either way.
+   * Makes the drafts of entries read back from the log (default: {@link entryDraft} on this
+   * thread). The service passes its worker threads', so that parsing entries does not hold the
+   * event loop; the drafts must be the same bytes either way.
    */
-  readonly records?: RecordsMaker;
+  readonly drafts?: DraftMaker;
 }
 
 /** Why an index found at open was dropped and rebuilt from the log. */
@@ -71,6 +75,8 @@ export interface EntryPage {
 
 export const MAX_PAGE_ENTRIES = 1000;
 const DEFAULT_PAGE_ENTRIES = 100;
+/** Checkpoints kept for registration times: more than an index batch ever spans while it keeps up. */
+const RECENT_HEADS = 1024;
 /** Most secondary keys one page may scan: a filtered query does bounded work, then returns a cursor. */
 const MAX_SCANNED_PER_PAGE = 10_000;
 
@@ -83,6 +89,9 @@ export class EntryIndex {
   private readonly unfollow: () => void;
   private readonly batchEntries: number;
   private readonly indexedListeners = new Set<(size: number) => void>();
+  private readonly expected = new ExpectedDrafts();
+  /** The checkpoints signed since the index opened, the latest few: registration times without a read. */
+  private readonly heads: SignedTreeHead[] = [];
 
   private constructor(
     private readonly log: MerkleLog,
@@ -94,7 +103,11 @@ export class EntryIndex {
   ) {
     this.state = state;
     this.batchEntries = options.batchEntries ?? MAX_ENTRIES_PER_READ;
-    this.unfollow = log.onCheckpoint(() => this.kick());
+    this.unfollow = log.onCheckpoint((head) => {
+      this.heads.push(head);
+      if (this.heads.length > RECENT_HEADS) this.heads.splice(0, this.heads.length - RECENT_HEADS);
+      this.kick();
+    });
   }
 
   /**
@@ -251,6 +264,15 @@ export class EntryIndex {
   }
 
   /**
+   * Keeps the draft of an entry about to be sequenced, made from its bytes where it was admitted
+   * ({@link entryDraft}): indexing it then needs neither its bytes nor a parse. A draft that is
+   * not the entry's own would index the entry wrongly: the caller vouches for it.
+   */
+  expect(leafHash: Uint8Array, draft: Uint8Array): void {
+    this.expected.put(leafHash, draft);
+  }
+
+  /**
    * Calls `listener` with the new indexed size after each batch is durable: the hook for work that
    * follows the index (continuous appraisal). It must only schedule work; what it throws is
    * ignored. Returns the function that removes it.
@@ -293,16 +315,16 @@ export class EntryIndex {
 
   /** Indexes batches until the index reaches the log's size. */
   private async catchUp(): Promise<void> {
-    const times = new RegistrationTimes(this.log);
+    const times = new RegistrationTimes(this.log, this.heads);
     while (!this.closed && this.state.size < this.log.size) {
       const first = this.state.size;
       const count = Math.min(this.batchEntries, this.log.size - first);
-      const entries = await this.log.entries(first, count);
-      const size = first + entries.length;
-      const registeredAt: number[] = [];
-      for (let i = 0; i < entries.length; i++) registeredAt.push(await times.of(first + i));
-      const made = this.options.records === undefined ? entryRecords(first, entries, registeredAt) : await this.options.records(first, entries, registeredAt);
-      const puts: KeyValue[] = [...made];
+      const drafts = await this.draftsOf(first, count);
+      const size = first + drafts.length;
+      const puts: KeyValue[] = [];
+      for (let i = 0; i < drafts.length; i++) {
+        for (const put of draftRecords(drafts[i]!, first + i, await times.of(first + i))) puts.push(put);
+      }
       const state: IndexState = { format: INDEX_FORMAT, size, rootHash: await this.log.rootAt(size) };
       puts.push([STATE_KEY, encodeState(state)]);
       await this.space.write({ puts });
@@ -324,6 +346,23 @@ export class EntryIndex {
       }
     }
   }
+
+  /** The drafts of up to `count` entries from `first`: those expected, and the rest made from the log. */
+  private async draftsOf(first: number, count: number): Promise<Uint8Array[]> {
+    const drafts: (Uint8Array | undefined)[] = this.expected.size === 0 ? new Array<undefined>(Math.min(count, this.log.size - first)) : (await this.log.leafHashes(first, count)).map((leafHash) => this.expected.take(leafHash));
+    const missing: number[] = [];
+    for (let i = 0; i < drafts.length; i++) if (drafts[i] === undefined) missing.push(i);
+    if (missing.length > 0) {
+      // One read of the span the missing ones lie in.
+      const from = missing[0]!;
+      const entries = await this.log.entries(first + from, missing.at(-1)! - from + 1);
+      const wanted = missing.map((i) => entries[i - from]!);
+      const made = this.options.drafts === undefined ? wanted.map((entry) => entryDraft(entry)) : await this.options.drafts(wanted);
+      if (made.length !== wanted.length) throw new IndexError('INDEX_CORRUPT', `${made.length} drafts were made for ${wanted.length} entries`);
+      missing.forEach((i, k) => (drafts[i] = made[k]));
+    }
+    return drafts as Uint8Array[];
+  }
 }
 
 /**
@@ -334,12 +373,24 @@ class RegistrationTimes {
   private heads: SignedTreeHead[] = [];
   private at = 0;
 
-  constructor(private readonly log: MerkleLog) {}
+  constructor(
+    private readonly log: MerkleLog,
+    /** Consecutive checkpoints (every one signed after the first), oldest first. */
+    private readonly recent: readonly SignedTreeHead[],
+  ) {}
 
   async of(index: number): Promise<number> {
     for (;;) {
       while (this.at < this.heads.length && this.heads[this.at]!.size <= index) this.at++;
       if (this.at < this.heads.length) return this.heads[this.at]!.timestamp;
+      // The first of the recent ones above the entry, when the one before it is not: no checkpoint
+      // the index was not told of lies between them.
+      const above = this.recent.findIndex((head) => head.size > index);
+      if (above > 0) {
+        this.heads = this.recent.slice(above - 1);
+        this.at = 0;
+        continue;
+      }
       const from = Math.max(index + 1, (this.heads.at(-1)?.size ?? 0) + 1);
       this.heads = await this.log.checkpoints(from, 1000);
       this.at = 0;

@@ -13,7 +13,7 @@ export {
   EntryIndex,
   MAX_PAGE_ENTRIES,
 } from './entry-index.js';
-export { entryRecords, type Field, FIELDS, INDEX_FORMAT, type RecordsMaker } from './keys.js';
+export { type DraftMaker, draftRecords, entryDraft, entryRecords, type Field, FIELDS, INDEX_FORMAT } from './keys.js';
 export {
   type EntryType,
   type IndexedEntry,

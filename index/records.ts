@@ -121,25 +121,46 @@ function mediaTypeOf(statement: SignedStatement): string | number | undefined {
   return (semicolon === -1 ? value : value.slice(0, semicolon)).trim().toLowerCase();
 }
 
+/**
+ * What the index records of an entry before it has a place in the log: its record but for the
+ * index and the registration time, which only the log gives. `time` is absent when only the
+ * registration time can give it (the issuer gave none).
+ */
+export type EntryDescription = Omit<IndexedEntry, 'index' | 'registeredAt' | 'time'> & { readonly time?: number };
+
 /** The index record of the entry at `index`, registered at `registeredAt` (ms). Never throws. */
 export function indexEntry(entry: Uint8Array, index: number, registeredAt: number): IndexedEntry {
+  return placeEntry(describeEntry(entry), index, registeredAt);
+}
+
+/** The record of a described entry once the log has placed it. */
+export function placeEntry(description: EntryDescription, index: number, registeredAt: number): IndexedEntry {
+  return { ...description, index, registeredAt, time: description.time ?? registeredAt };
+}
+
+/**
+ * The description of an entry from its bytes alone, so that it can be made before the entry is
+ * sequenced (where the statement was admitted) and give the same records as one made after.
+ * `statement` saves the parse when the caller has it: it must be `parseStatement(entry)`'s value.
+ * Never throws.
+ */
+export function describeEntry(entry: Uint8Array, statement?: SignedStatement): EntryDescription {
   const entryId = toHex(hashLeaf(entry));
-  let statement: SignedStatement;
-  try {
-    statement = parseStatement(entry);
-  } catch {
-    // Not a signed statement: only a log used outside the service holds such entries.
-    return base({ index, entryId, registeredAt, time: registeredAt, type: 'other', payload: 'opaque', iss: '', sub: '' });
+  if (statement === undefined) {
+    try {
+      statement = parseStatement(entry);
+    } catch {
+      // Not a signed statement: only a log used outside the service holds such entries.
+      return base({ entryId, type: 'other', payload: 'opaque', iss: '', sub: '' });
+    }
   }
   const contentType = mediaTypeOf(statement);
   const agentType = agentStatementType(contentType);
   const type: EntryType = agentType?.name ?? (typeof contentType === 'string' ? SERVICE_MEDIA_TYPES.get(contentType) : undefined) ?? 'other';
-  const cwtTime = statement.iat !== undefined && Number.isFinite(statement.iat) && statement.iat >= 0 ? Math.round(statement.iat * 1000) : undefined;
+  const cwtTime = statement.iat !== undefined && Number.isFinite(statement.iat) && statement.iat >= 0 ? Math.min(Math.round(statement.iat * 1000), MAX_TIME) : undefined;
   const head = {
-    index,
     entryId,
-    registeredAt,
-    time: cwtTime ?? registeredAt,
+    ...(cwtTime === undefined ? {} : { time: cwtTime }),
     type,
     ...(contentType === undefined ? {} : { contentType }),
     iss: statement.iss,
@@ -157,9 +178,12 @@ export function indexEntry(entry: Uint8Array, index: number, registeredAt: numbe
   return fromPayload({ ...head, payload: 'valid' }, type, payload as unknown as Record<string, unknown>);
 }
 
-type Head = Pick<IndexedEntry, 'index' | 'entryId' | 'registeredAt' | 'time' | 'type' | 'payload' | 'iss' | 'sub'> & Partial<IndexedEntry>;
+/** Times are kept as u64 milliseconds: an issuer's later time is recorded as the latest the index holds. */
+const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
-function base(head: Head): IndexedEntry {
+type Head = Pick<EntryDescription, 'entryId' | 'time' | 'type' | 'payload' | 'iss' | 'sub'> & Partial<EntryDescription>;
+
+function base(head: Head): EntryDescription {
   return { agents: [], par: [], links: [], refs: [], dims: {}, units: {}, measurements: [], ...head };
 }
 
@@ -168,7 +192,7 @@ function base(head: Head): IndexedEntry {
  * (a member's type is checked again, anything unexpected left out) so that the index cannot be
  * made to throw by a schema that later grows.
  */
-function fromPayload(head: Head, type: EntryType, p: Record<string, unknown>): IndexedEntry {
+function fromPayload(head: Head, type: EntryType, p: Record<string, unknown>): EntryDescription {
   const corr = object(p.corr);
   const dp = object(p.dp);
   const agentId = text(object(p.agent)?.id);
@@ -222,9 +246,9 @@ function fromPayload(head: Head, type: EntryType, p: Record<string, unknown>): I
     const value = text(declared?.[unit]);
     if (value !== undefined) units[unit] = value;
   }
-  const record: IndexedEntry = {
+  const record: EntryDescription = {
     ...base(head),
-    time,
+    ...(time === undefined ? {} : { time }),
     ...defined({ domain: text(p.domain), agent: agentId, wid, tid, txn: text(corr?.txn), traceId }),
     agents: [...agents].slice(0, MAX_LIST),
     par: par.slice(0, MAX_LIST),

@@ -166,6 +166,16 @@ export class MerkleLog {
     return hash!;
   }
 
+  /** The leaf hashes of up to `count` entries from `first`, stopping at the current size. */
+  async leafHashes(first: number, count: number): Promise<Uint8Array[]> {
+    this.checkIndex(first);
+    if (!isTreeSize(count) || count > MAX_ENTRIES_PER_READ) {
+      throw new LogError('INVALID_ARGUMENT', `read between 0 and ${MAX_ENTRIES_PER_READ} leaf hashes at a time`);
+    }
+    const wanted = Math.min(count, this.size - first);
+    return this.sequencer.reader.nodes(Array.from({ length: wanted }, (_, i) => ({ level: 0, index: first + i })));
+  }
+
   /** Where the entry with this leaf hash is, if the log has it under the current checkpoint. */
   async indexOf(leafHash: Uint8Array): Promise<number | undefined> {
     const [index] = await this.indicesOf([leafHash]);

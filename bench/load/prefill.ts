@@ -14,7 +14,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceCheckpointSigner, ServiceWorkers } from '../../api/index.js';
-import { EntryIndex, INDEX_FORMAT } from '../../index/index.js';
+import { draftRecords, EntryIndex, INDEX_FORMAT } from '../../index/index.js';
 import { encodeState, STATE_KEY } from '../../index/keys.js';
 import { LevelDbStorage, MerkleLog } from '../../log/index.js';
 import { registeredStatement } from '../../receipts/index.js';
@@ -75,7 +75,7 @@ export async function prefill(options: PrefillOptions): Promise<{ seconds: numbe
     sequencer: { maxBatchSize: 1024, maxQueueEntries: 8 * CALL, maxQueueBytes: 512 * 2 ** 20 },
   });
   const space = storage.space('index');
-  // The service's own worker pool makes the index records, as it does for the service.
+  // The service's own worker pool makes the index drafts, as it does for the service.
   const pool = await ServiceWorkers.open({ size: 2, policyOptions: { issuerKeys: [...options.issuerKeys] }, policyDigest: policyFromOptions({ issuerKeys: [...options.issuerKeys] }).digest });
   const indexing: Promise<void>[] = [];
   let writes: Promise<void> = Promise.resolve();
@@ -89,7 +89,8 @@ export async function prefill(options: PrefillOptions): Promise<{ seconds: numbe
         const times = new Map<number, number>();
         for (const r of results) if (!times.has(r.treeSize)) times.set(r.treeSize, (await log.checkpoint(r.treeSize))!.timestamp);
         if (options.skipIndex === true) return;
-        const puts = await pool.indexRecords(first, entries, results.map((r) => times.get(r.treeSize)!));
+        const drafts = await pool.indexDrafts(entries);
+        const puts = drafts.flatMap((draft, i) => draftRecords(draft, first + i, times.get(results[i]!.treeSize)!));
         writes = writes.then(() => space.write({ puts }));
         await writes;
       });
