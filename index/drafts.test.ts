@@ -8,7 +8,7 @@ import { tempDir, testSigner } from '../test/support/log.js';
 import { ExpectedDrafts } from './drafts.js';
 import { draftRecords, EntryIndex, entryDraft, entryRecords, IndexError, indexEntry } from './index.js';
 import { decodeEntry, decodeSecondaryValue, entryKey, lookupsOf, recordsOf, secondaryKey, valuePrefix } from './keys.js';
-import { ENTRY_TYPE_CODES } from './records.js';
+import { describeEntry, ENTRY_TYPE_CODES } from './records.js';
 
 const root = tempDir('atlog-drafts-');
 let counter = 0;
@@ -79,6 +79,24 @@ describe('entry drafts', () => {
     // Without an issuer's time, the registration time is the entry's time.
     expect(decodeEntry(draftRecords(entryDraft(entry(2, { iat: false })), 0, 5)[0]![1], 0).time).toBe(1_767_225_602_000);
     expect(decodeEntry(draftRecords(entryDraft(new Uint8Array([9])), 0, 5)[0]![1], 0).time).toBe(5);
+  });
+
+  it('look an entry up once per field and value, however often a list repeats it', () => {
+    const { description } = describeEntry(entry(5));
+    const repeated = { ...description, agents: ['a', 'b', 'a'], par: ['p', 'p'], refs: [], iss: 'same', sub: 'same' };
+    expect(lookupsOf(repeated)).toEqual([
+      ['type', 'exec-audit'],
+      ['issuer', 'same'],
+      ['subject', 'same'],
+      ['domain', 'a.example'],
+      ['agent', 'a'],
+      ['agent', 'b'],
+      ['workflow', description.wid],
+      ['task', description.tid],
+      ['parent', 'p'],
+      ['transaction', description.txn],
+      ['trace', description.traceId],
+    ].filter(([, value]) => value !== undefined));
   });
 
   it('are the same made from the parsed statement as from the bytes', () => {

@@ -12,7 +12,7 @@ import { readUint64BE, writeUint64BE } from '../util/index.js';
 import { IndexError } from './errors.js';
 import type { KeyValue } from '../log/index.js';
 import type { SignedStatement } from '../receipts/index.js';
-import { describeEntry, type EntryDescription, ENTRY_TYPE_CODES, type EntryType, type IndexedEntry, MAX_KEY_VALUE_BYTES } from './records.js';
+import { type DescribedEntry, describeEntry, type EntryDescription, ENTRY_TYPE_CODES, type EntryType, type IndexedEntry, MAX_KEY_VALUE_BYTES } from './records.js';
 
 /** The fields an entry can be looked up by. Stored as one byte: never renumber. */
 export const FIELDS = {
@@ -120,23 +120,23 @@ export function decodeSecondaryValue(value: Uint8Array): { time: number; typeCod
 /** Every (field, value) an entry is found by, each once. */
 export function lookupsOf(record: EntryDescription): [Field, string][] {
   const out: [Field, string][] = [];
-  const seen = new Set<string>();
   const add = (field: Field, value: string | undefined) => {
-    if (value === undefined || value.length === 0) return;
-    const id = `${field}\u0000${value}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    out.push([field, value]);
+    if (value !== undefined && value.length > 0) out.push([field, value]);
+  };
+  // Two fields never give the same key, so only a list can repeat one.
+  const addAll = (field: Field, values: readonly string[]) => {
+    if (values.length === 1) add(field, values[0]);
+    else if (values.length > 1) for (const value of new Set(values)) add(field, value);
   };
   add('type', record.type);
   add('issuer', record.iss);
   add('subject', record.sub);
   add('domain', record.domain);
-  for (const agent of record.agents) add('agent', agent);
+  addAll('agent', record.agents);
   add('workflow', record.wid);
   add('task', record.tid);
-  for (const parent of record.par) add('parent', parent);
-  for (const ref of record.refs) add('reference', ref);
+  addAll('parent', record.par);
+  addAll('reference', record.refs);
   add('transaction', record.txn);
   add('trace', record.traceId);
   return out;
@@ -158,9 +158,8 @@ export function entryDraft(entry: Uint8Array, statement?: SignedStatement): Uint
   return draftOf(describeEntry(entry, statement));
 }
 
-export function draftOf(description: EntryDescription): Uint8Array {
-  const { time, ...rest } = description;
-  const json = encoder.encode(JSON.stringify(rest));
+export function draftOf({ description, time }: DescribedEntry): Uint8Array {
+  const json = encoder.encode(JSON.stringify(description));
   const lookups = lookupsOf(description);
   let room = DRAFT_HEAD_BYTES + json.length;
   // UTF-8 takes at most three bytes per UTF-16 unit.
@@ -179,7 +178,7 @@ export function draftOf(description: EntryDescription): Uint8Array {
     const start = at + 2;
     draft[start] = BY;
     draft[start + 1] = FIELDS[field];
-    const { written } = encoder.encodeInto(value, draft.subarray(start + 4));
+    const written = writeUtf8(value, draft, start + 4);
     if (written === 0 || written > MAX_KEY_VALUE_BYTES) continue; // too long to index under
     draft[start + 2] = written >> 8;
     draft[start + 3] = written & 0xff;
@@ -188,7 +187,18 @@ export function draftOf(description: EntryDescription): Uint8Array {
     draft[at + 1] = length & 0xff;
     at = start + length;
   }
-  return draft.slice(0, at);
+  return draft.subarray(0, at);
+}
+
+/** `value` as UTF-8 into `target` at `offset`, which has room for three bytes a unit: its length. */
+function writeUtf8(value: string, target: Uint8Array, offset: number): number {
+  // Nearly every indexed value is ASCII (ids, URIs, UUIDs): a plain copy, without a call out.
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0x80) return encoder.encodeInto(value, target.subarray(offset)).written;
+    target[offset + i] = unit;
+  }
+  return value.length;
 }
 
 /** The records of a drafted entry placed at `index`, registered at `registeredAt` (ms). */
@@ -265,6 +275,6 @@ export type DraftMaker = (entries: readonly Uint8Array[]) => Promise<readonly Ui
 
 /** Every key and value the index stores for one entry. */
 export function recordsOf(record: IndexedEntry): KeyValue[] {
-  const { index, registeredAt, ...description } = record;
-  return draftRecords(draftOf(description), index, registeredAt);
+  const { index, registeredAt, time, ...description } = record;
+  return draftRecords(draftOf({ description, time }), index, registeredAt);
 }

@@ -121,12 +121,18 @@ function mediaTypeOf(statement: SignedStatement): string | number | undefined {
   return (semicolon === -1 ? value : value.slice(0, semicolon)).trim().toLowerCase();
 }
 
+/** An entry's record but for its place and times: what its bytes alone say. */
+export type EntryDescription = Omit<IndexedEntry, 'index' | 'registeredAt' | 'time'>;
+
 /**
  * What the index records of an entry before it has a place in the log: its record but for the
- * index and the registration time, which only the log gives. `time` is absent when only the
+ * index and the registration time, which only the log gives. `time` is undefined when only the
  * registration time can give it (the issuer gave none).
  */
-export type EntryDescription = Omit<IndexedEntry, 'index' | 'registeredAt' | 'time'> & { readonly time?: number };
+export interface DescribedEntry {
+  readonly description: EntryDescription;
+  readonly time: number | undefined;
+}
 
 /** The index record of the entry at `index`, registered at `registeredAt` (ms). Never throws. */
 export function indexEntry(entry: Uint8Array, index: number, registeredAt: number): IndexedEntry {
@@ -134,8 +140,8 @@ export function indexEntry(entry: Uint8Array, index: number, registeredAt: numbe
 }
 
 /** The record of a described entry once the log has placed it. */
-export function placeEntry(description: EntryDescription, index: number, registeredAt: number): IndexedEntry {
-  return { ...description, index, registeredAt, time: description.time ?? registeredAt };
+export function placeEntry(described: DescribedEntry, index: number, registeredAt: number): IndexedEntry {
+  return { ...described.description, index, registeredAt, time: described.time ?? registeredAt };
 }
 
 /**
@@ -144,47 +150,55 @@ export function placeEntry(description: EntryDescription, index: number, registe
  * `statement` saves the parse when the caller has it: it must be `parseStatement(entry)`'s value.
  * Never throws.
  */
-export function describeEntry(entry: Uint8Array, statement?: SignedStatement): EntryDescription {
+export function describeEntry(entry: Uint8Array, statement?: SignedStatement): DescribedEntry {
   const entryId = toHex(hashLeaf(entry));
   if (statement === undefined) {
     try {
       statement = parseStatement(entry);
     } catch {
       // Not a signed statement: only a log used outside the service holds such entries.
-      return base({ entryId, type: 'other', payload: 'opaque', iss: '', sub: '' });
+      return { description: described(entryId, 'other', 'opaque', '', ''), time: undefined };
     }
   }
   const contentType = mediaTypeOf(statement);
   const agentType = agentStatementType(contentType);
   const type: EntryType = agentType?.name ?? (typeof contentType === 'string' ? SERVICE_MEDIA_TYPES.get(contentType) : undefined) ?? 'other';
-  const cwtTime = statement.iat !== undefined && Number.isFinite(statement.iat) && statement.iat >= 0 ? Math.min(Math.round(statement.iat * 1000), MAX_TIME) : undefined;
-  const head = {
-    entryId,
-    ...(cwtTime === undefined ? {} : { time: cwtTime }),
-    type,
-    ...(contentType === undefined ? {} : { contentType }),
-    iss: statement.iss,
-    sub: statement.sub,
-  };
-  if (statement.hashEnvelope !== undefined) return base({ ...head, payload: 'envelope' });
-  if (agentType === undefined || statement.payload === null) return base({ ...head, payload: 'opaque' });
+  const time = statement.iat !== undefined && Number.isFinite(statement.iat) && statement.iat >= 0 ? Math.min(Math.round(statement.iat * 1000), MAX_TIME) : undefined;
+  const head = (payload: PayloadState): Writable => withOptional(described(entryId, type, payload, statement.iss, statement.sub), { contentType });
+  if (statement.hashEnvelope !== undefined) return { description: head('envelope'), time };
+  if (agentType === undefined || statement.payload === null) return { description: head('opaque'), time };
   let payload: AgentPayload;
   try {
     payload = parseAgentPayload(agentType, statement.payload);
   } catch (error) {
-    if (error instanceof AgentStatementError) return base({ ...head, payload: 'invalid' });
+    if (error instanceof AgentStatementError) return { description: head('invalid'), time };
     throw error;
   }
-  return fromPayload({ ...head, payload: 'valid' }, type, payload as unknown as Record<string, unknown>);
+  const p = payload as unknown as Record<string, unknown>;
+  // The payload's iat, when it has one the index can hold, else the CWT iat.
+  const iat = p.iat;
+  const payloadTime = typeof iat === 'number' && Number.isFinite(iat) && iat >= 0 && iat <= 253_402_300_799 ? Math.round(iat * 1000) : undefined;
+  return { description: fromPayload(head('valid'), type, p), time: payloadTime ?? time };
 }
 
 /** Times are kept as u64 milliseconds: an issuer's later time is recorded as the latest the index holds. */
 const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
-type Head = Pick<EntryDescription, 'entryId' | 'time' | 'type' | 'payload' | 'iss' | 'sub'> & Partial<EntryDescription>;
+type Writable = { -readonly [K in keyof EntryDescription]: EntryDescription[K] };
 
-function base(head: Head): EntryDescription {
-  return { agents: [], par: [], links: [], refs: [], dims: {}, units: {}, measurements: [], ...head };
+// Every description is built as one object literal of the members every entry has, then the
+// optional ones set in a fixed order: one shape for V8, and the same JSON for the same entry.
+function described(entryId: string, type: EntryType, payload: PayloadState, iss: string, sub: string): Writable {
+  return { entryId, type, payload, iss, sub, agents: [], par: [], links: [], refs: [], dims: {}, units: {}, measurements: [] };
+}
+
+/** Sets the members of `values` that are defined, in their order. */
+function withOptional(record: Writable, values: Partial<Writable>): Writable {
+  for (const key in values) {
+    const value = values[key as keyof Writable];
+    if (value !== undefined) (record as Record<string, unknown>)[key] = value;
+  }
+  return record;
 }
 
 /**
@@ -192,7 +206,7 @@ function base(head: Head): EntryDescription {
  * (a member's type is checked again, anything unexpected left out) so that the index cannot be
  * made to throw by a schema that later grows.
  */
-function fromPayload(head: Head, type: EntryType, p: Record<string, unknown>): EntryDescription {
+function fromPayload(record: Writable, type: EntryType, p: Record<string, unknown>): EntryDescription {
   const corr = object(p.corr);
   const dp = object(p.dp);
   const agentId = text(object(p.agent)?.id);
@@ -202,15 +216,21 @@ function fromPayload(head: Head, type: EntryType, p: Record<string, unknown>): E
   let wid = text(corr?.wid);
   let tid = text(corr?.tid);
   let par = texts(corr?.par);
-  const extra: Partial<Record<keyof IndexedEntry, unknown>> = {};
+  let action: string | undefined;
+  let outcome: string | undefined;
+  let overrideId: string | undefined;
+  let level: string | undefined;
+  let phase: string | undefined;
+  let profileId: string | undefined;
+  let profileVersion: string | undefined;
   switch (type) {
     case 'exec-audit': {
       // The ECT claims carry the task's place in the DAG (one place per fact).
       wid = text(p.wid) ?? wid;
       tid = text(p.jti) ?? tid;
       par = p.par === undefined ? par : texts(p.par);
-      extra.action = text(p.exec_act);
-      extra.outcome = text(object(p.outcome)?.status);
+      action = text(p.exec_act);
+      outcome = text(object(p.outcome)?.status);
       break;
     }
     case 'resource-usage': {
@@ -221,55 +241,69 @@ function fromPayload(head: Head, type: EntryType, p: Record<string, unknown>): E
       break;
     }
     case 'override-event': {
-      extra.overrideId = text(p.override_id);
-      extra.action = text(p.action);
-      extra.level = text(p.level);
-      extra.phase = text(p.phase);
+      overrideId = text(p.override_id);
+      action = text(p.action);
+      level = text(p.level);
+      phase = text(p.phase);
       for (const agent of texts(object(p.target)?.agents)) agents.add(agent);
       break;
     }
     case 'behavior-profile': {
-      extra.profileId = text(p.id);
-      extra.profileVersion = text(p.version);
+      profileId = text(p.id);
+      profileVersion = text(p.version);
       for (const agent of texts(object(p.applies_to)?.agents)) agents.add(agent);
       break;
     }
     default:
       break;
   }
-  const iat = p.iat;
-  const time = typeof iat === 'number' && Number.isFinite(iat) && iat >= 0 && iat <= 253_402_300_799 ? Math.round(iat * 1000) : head.time;
-  const traceId = traceIdOf(text(corr?.traceparent));
   const units: Partial<Record<'agent' | 'principal' | 'workflow', string>> = {};
   const declared = object(dp?.units);
   for (const unit of ['agent', 'principal', 'workflow'] as const) {
     const value = text(declared?.[unit]);
     if (value !== undefined) units[unit] = value;
   }
-  const record: EntryDescription = {
-    ...base(head),
-    ...(time === undefined ? {} : { time }),
-    ...defined({ domain: text(p.domain), agent: agentId, wid, tid, txn: text(corr?.txn), traceId }),
-    agents: [...agents].slice(0, MAX_LIST),
-    par: par.slice(0, MAX_LIST),
-    links: links(corr?.links),
-    refs: references(p),
-    ...defined(extra as Record<string, string | undefined>),
-    dims: dims(dp?.dims),
-    units,
-    measurements: type === 'resource-usage' ? measurements(p.measurements) : [],
-  };
-  return record;
+  record.agents = agents.size <= MAX_LIST ? [...agents] : [...agents].slice(0, MAX_LIST);
+  record.par = par.length <= MAX_LIST ? par : par.slice(0, MAX_LIST);
+  record.links = links(corr?.links);
+  record.refs = references(p);
+  record.dims = dims(dp?.dims);
+  record.units = units;
+  if (type === 'resource-usage') record.measurements = measurements(p.measurements);
+  return withOptional(record, {
+    domain: text(p.domain),
+    agent: agentId,
+    wid,
+    tid,
+    txn: text(corr?.txn),
+    traceId: traceIdOf(text(corr?.traceparent)),
+    action,
+    outcome,
+    overrideId,
+    level,
+    phase,
+    profileId,
+    profileVersion,
+  });
 }
 
 function links(value: unknown): IndexedLink[] {
   if (!Array.isArray(value)) return [];
   const out: IndexedLink[] = [];
-  for (const item of value.slice(0, MAX_LIST)) {
-    const link = object(item);
+  for (let i = 0; i < value.length && i < MAX_LIST; i++) {
+    const link = object(value[i]);
     const rel = text(link?.rel);
     if (link === undefined || rel === undefined) continue;
-    out.push({ rel, ...defined({ record: text(link.record), tid: text(link.tid), wid: text(link.wid), domain: text(link.domain) }) });
+    const record: { -readonly [K in keyof IndexedLink]: IndexedLink[K] } = { rel };
+    const target = text(link.record);
+    if (target !== undefined) record.record = target;
+    const tid = text(link.tid);
+    if (tid !== undefined) record.tid = tid;
+    const wid = text(link.wid);
+    if (wid !== undefined) record.wid = wid;
+    const domain = text(link.domain);
+    if (domain !== undefined) record.domain = domain;
+    out.push(record);
   }
   return out;
 }
@@ -286,11 +320,12 @@ function references(payload: Record<string, unknown>): string[] {
     const value = stack.pop();
     visited++;
     if (typeof value === 'string') {
-      if (ENTRY_ID.test(value)) found.add(value);
+      if (value.length === 64 && ENTRY_ID.test(value)) found.add(value);
     } else if (Array.isArray(value)) {
-      stack.push(...value);
+      for (let i = 0; i < value.length; i++) stack.push(value[i]);
     } else if (isObject(value)) {
-      stack.push(...Object.values(value));
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) stack.push(value[keys[i]!]);
     }
   }
   return [...found].sort().slice(0, MAX_LIST);
@@ -344,11 +379,5 @@ function texts(value: unknown): string[] {
     const t = text(item);
     if (t !== undefined) out.push(t);
   }
-  return out;
-}
-
-function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [key, value] of Object.entries(values)) if (value !== undefined) (out as Record<string, unknown>)[key] = value;
   return out;
 }
