@@ -34,6 +34,8 @@ export class ExpectedDrafts {
     this.remove(key);
     this.drafts.set(key, draft.slice());
     this.bytes += draft.length;
+    // Only when over: the first key of a map is found by skipping the entries deleted before it.
+    if (this.drafts.size <= this.maxDrafts && this.bytes <= this.maxBytes) return;
     for (const [oldest] of this.drafts) {
       if (this.drafts.size <= this.maxDrafts && this.bytes <= this.maxBytes) break;
       this.remove(oldest);

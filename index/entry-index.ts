@@ -349,7 +349,11 @@ export class EntryIndex {
 
   /** The drafts of up to `count` entries from `first`: those expected, and the rest made from the log. */
   private async draftsOf(first: number, count: number): Promise<Uint8Array[]> {
-    const drafts: (Uint8Array | undefined)[] = this.expected.size === 0 ? new Array<undefined>(Math.min(count, this.log.size - first)) : (await this.log.leafHashes(first, count)).map((leafHash) => this.expected.take(leafHash));
+    // With none expected (a restart, a rebuild), the leaf hashes need not even be read.
+    const drafts: (Uint8Array | undefined)[] =
+      this.expected.size === 0
+        ? new Array<undefined>(Math.min(count, this.log.size - first))
+        : (await this.log.leafHashes(first, count)).map((leafHash) => this.expected.take(leafHash));
     const missing: number[] = [];
     for (let i = 0; i < drafts.length; i++) if (drafts[i] === undefined) missing.push(i);
     if (missing.length > 0) {

@@ -263,15 +263,24 @@ export function parseAgentPayload<N extends AgentStatementName>(type: N | AgentS
 const MAX_REMEMBERED_PAYLOAD = 16 * 1024;
 const REMEMBERED_BYTES = 2 * 1024 * 1024;
 const rememberedPayloads = new Map<string, unknown>();
+// The keys in the order they were remembered, from `rememberedFrom` on: the map's own first key
+// is found by skipping every entry deleted before it, a cost that grows between its rehashes.
+const rememberedOrder: string[] = [];
+let rememberedFrom = 0;
 let rememberedBytes = 0;
 
 function remember(key: string, value: unknown): void {
   rememberedPayloads.set(key, value);
+  rememberedOrder.push(key);
   rememberedBytes += key.length;
-  for (const oldest of rememberedPayloads.keys()) {
-    if (rememberedBytes <= REMEMBERED_BYTES) break;
+  while (rememberedBytes > REMEMBERED_BYTES) {
+    const oldest = rememberedOrder[rememberedFrom++]!;
     rememberedPayloads.delete(oldest);
     rememberedBytes -= oldest.length;
+  }
+  if (rememberedFrom > 4096) {
+    rememberedOrder.splice(0, rememberedFrom);
+    rememberedFrom = 0;
   }
 }
 
