@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { benchAppraisal } from './appraisal.js';
 import { benchCose } from './cose.js';
 import { benchCorrelation } from './correlation.js';
+import { benchIngest } from './ingest.js';
 import { benchLog } from './log.js';
 import { benchPeers } from './peers.js';
 import { benchPrivacy } from './privacy.js';
@@ -16,8 +17,8 @@ const { values } = parseArgs({
   },
 });
 const only = values.only;
-if (only !== undefined && !['log', 'cose', 'correlation', 'appraisal', 'privacy', 'peers'].includes(only)) {
-  console.error('bench: --only takes log, cose, correlation, appraisal, privacy or peers');
+if (only !== undefined && !['log', 'cose', 'ingest', 'correlation', 'appraisal', 'privacy', 'peers'].includes(only)) {
+  console.error('bench: --only takes log, cose, ingest, correlation, appraisal, privacy or peers');
   process.exit(2);
 }
 const entries = Number(values.entries);
@@ -34,6 +35,7 @@ say(`SHA-256 (65 B): ${sha256.toFixed(0)}/s`);
 const figures: Figure[] = [{ name: 'SHA-256 of 65 B (the ceiling)', value: sha256, unit: 'ops/s', note: 'node:crypto hash(), one core' }];
 if (only === undefined || only === 'log') figures.push(...(await benchLog({ entries, sha256, log: say })));
 if (only === undefined || only === 'cose') figures.push(...benchCose(say));
+if (only === undefined || only === 'ingest') figures.push(...(await benchIngest({ log: say })));
 if (only === undefined || only === 'correlation') figures.push(...benchCorrelation({ log: say }));
 if (only === undefined || only === 'appraisal') figures.push(...(await benchAppraisal({ actions: 100_000, log: say })));
 if (only === undefined || only === 'privacy') figures.push(...(await benchPrivacy({ records: entries, log: say })));
