@@ -228,12 +228,18 @@ function resolveLimits(options: DecodeCborOptions): CborLimits {
     maxItems: options.maxItems ?? DEFAULT_CBOR_LIMITS.maxItems,
     maxStringBytes: options.maxStringBytes ?? DEFAULT_CBOR_LIMITS.maxStringBytes,
   };
-  for (const [name, limit] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(limit) || limit < 0) {
-      throw new CoseError('COSE_BAD_ARGUMENT', `CBOR limit ${name} must be a non-negative safe integer`);
-    }
-  }
+  // Field by field, not over Object.entries: the policy decodes every statement with its own limits.
+  checkLimit('maxBytes', limits.maxBytes);
+  checkLimit('maxDepth', limits.maxDepth);
+  checkLimit('maxItems', limits.maxItems);
+  checkLimit('maxStringBytes', limits.maxStringBytes);
   return limits;
+}
+
+function checkLimit(name: string, limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new CoseError('COSE_BAD_ARGUMENT', `CBOR limit ${name} must be a non-negative safe integer`);
+  }
 }
 
 function resolveTags(tags: readonly number[] | undefined): readonly number[] {
