@@ -3,7 +3,7 @@
 // runs is a pure function of the bytes it is sent.
 import { parentPort, workerData } from 'node:worker_threads';
 import { entryDraft } from '../index/index.js';
-import { registeredFromSign1, type SignedStatement } from '../receipts/index.js';
+import { registeredFromSign1 } from '../receipts/index.js';
 import { PolicyError, policyFromOptions, type RegistrationPolicy } from '../statements/index.js';
 import type { WorkerPolicyOptions } from './workers.js';
 import { type AdmissionOutcome, packBytes, unpackBytes, type WorkerJob, type WorkerReply } from './worker-messages.js';
@@ -37,7 +37,8 @@ function answer(job: WorkerJob): WorkerReply {
     try {
       const admission = policy.admit(parts[i]!, { now: new Date(job.now[i]!) });
       const entry = registeredFromSign1(admission.statement.sign1);
-      entries.push(entry, admittedDraft(entry, admission.statement));
+      // The draft from the policy's own parse of the statement and of its payload (remembered).
+      entries.push(entry, entryDraft(entry, admission.statement));
       outcomes.push(null);
     } catch (error) {
       outcomes.push(
@@ -49,13 +50,4 @@ function answer(job: WorkerJob): WorkerReply {
   }
   const { buffer, offsets } = packBytes(entries);
   return { type: 'admitted', outcomes, buffer, offsets };
-}
-
-/**
- * The index draft of an admitted statement's entry, from the statement the policy parsed: the
- * entry is that statement with its unprotected header emptied, so when it was empty already the
- * parse is the entry's own. Its payload was parsed by the policy's check, which remembers it.
- */
-function admittedDraft(entry: Uint8Array, statement: SignedStatement): Uint8Array {
-  return entryDraft(entry, statement.sign1.unprotectedHeader.size === 0 ? statement : undefined);
 }

@@ -300,7 +300,7 @@ export class TransparencyService {
   private admitHere(statement: Uint8Array): AdmittedEntry {
     const admitted = this.options.policy.admit(statement, { now: new Date(this.now()) }).statement;
     const entry = registeredFromSign1(admitted.sign1);
-    return { entry, draft: entryDraft(entry, admitted.sign1.unprotectedHeader.size === 0 ? admitted : undefined) };
+    return { entry, draft: entryDraft(entry, admitted) };
   }
 
   /** Where a registration stands: its receipt under the latest checkpoint, pending, or unknown. */

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LevelDbStorage, MerkleLog } from '../log/index.js';
-import { parseStatement, registeredStatement, signStatement } from '../receipts/index.js';
+import { parseStatement, registeredFromSign1, registeredStatement, signStatement } from '../receipts/index.js';
 import { execAuditPayload } from '../test/support/agent-statements.js';
 import { tempDir, testSigner } from '../test/support/log.js';
 import { ExpectedDrafts } from './drafts.js';
@@ -99,9 +99,22 @@ describe('entry drafts', () => {
     ].filter(([, value]) => value !== undefined));
   });
 
-  it('are the same made from the parsed statement as from the bytes', () => {
+  it('are the same made from the admitted statement as from the entry', () => {
     const bytes = entry(3);
     expect(hex(entryDraft(bytes, parseStatement(bytes)))).toBe(hex(entryDraft(bytes)));
+    // A statement with an unprotected header is not its entry: the entry is read instead.
+    const signed = signStatement({
+      key,
+      iss: 'https://a.example',
+      sub: 's',
+      contentType: 'application/json',
+      payload: new Uint8Array([0x7b, 0x7d]),
+      unprotectedHeader: new Map([[-70_000, new Uint8Array([1])]]),
+    });
+    const admitted = parseStatement(signed);
+    expect(admitted.sign1.unprotectedHeader.size).toBe(1);
+    const registered = registeredFromSign1(admitted.sign1);
+    expect(hex(entryDraft(registered, admitted))).toBe(hex(entryDraft(registered)));
   });
 
   it('refuse a malformed draft with a typed error', () => {

@@ -153,9 +153,12 @@ const DRAFT_VERSION = 1;
 const DRAFT_HEAD_BYTES = 15;
 const TIME_KNOWN = 1;
 
-/** The draft of an entry's records: {@link draftOf} its description. Pure; never throws on an entry. */
-export function entryDraft(entry: Uint8Array, statement?: SignedStatement): Uint8Array {
-  return draftOf(describeEntry(entry, statement));
+/**
+ * The draft of an entry's records: {@link draftOf} its description (`admitted`: see
+ * describeEntry). Pure; never throws on an entry.
+ */
+export function entryDraft(entry: Uint8Array, admitted?: SignedStatement): Uint8Array {
+  return draftOf(describeEntry(entry, admitted));
 }
 
 export function draftOf({ description, time }: DescribedEntry): Uint8Array {

@@ -147,11 +147,14 @@ export function placeEntry(described: DescribedEntry, index: number, registeredA
 /**
  * The description of an entry from its bytes alone, so that it can be made before the entry is
  * sequenced (where the statement was admitted) and give the same records as one made after.
- * `statement` saves the parse when the caller has it: it must be `parseStatement(entry)`'s value.
+ * `admitted` saves the parse when the caller has it: the parsed statement the entry was registered
+ * from (`registeredFromSign1`), which reads as the entry does when its unprotected header was
+ * already empty (the entry is that statement with it emptied); otherwise the entry is parsed.
  * Never throws.
  */
-export function describeEntry(entry: Uint8Array, statement?: SignedStatement): DescribedEntry {
+export function describeEntry(entry: Uint8Array, admitted?: SignedStatement): DescribedEntry {
   const entryId = toHex(hashLeaf(entry));
+  let statement = admitted !== undefined && admitted.sign1.unprotectedHeader.size === 0 ? admitted : undefined;
   if (statement === undefined) {
     try {
       statement = parseStatement(entry);
