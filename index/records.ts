@@ -140,7 +140,7 @@ export function indexEntry(entry: Uint8Array, index: number, registeredAt: numbe
 }
 
 /** The record of a described entry once the log has placed it. */
-export function placeEntry(described: DescribedEntry, index: number, registeredAt: number): IndexedEntry {
+function placeEntry(described: DescribedEntry, index: number, registeredAt: number): IndexedEntry {
   return { ...described.description, index, registeredAt, time: described.time ?? registeredAt };
 }
 

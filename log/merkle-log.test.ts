@@ -269,6 +269,14 @@ describe('reading', () => {
     await expectCode(log.indexOf(new Uint8Array(31)), 'INVALID_ARGUMENT');
     expect(await log.indexOf(new Uint8Array(32))).toBeUndefined();
     expect((await log.entries(3, 10)).length).toBe(2);
+    await expectCode(log.leafHash(5), 'INDEX_OUT_OF_RANGE');
+    await expectCode(log.leafHashes(5, 1), 'INDEX_OUT_OF_RANGE');
+    await expectCode(log.leafHashes(0, 1001), 'INVALID_ARGUMENT');
+    await expectCode(log.leafHashes(0, -1), 'INVALID_ARGUMENT');
+    // Stopping at the size, each the hash of its entry.
+    const hashes = await log.leafHashes(2, 10);
+    expect(hashes.map((h) => Buffer.from(h).toString('hex'))).toEqual([2, 3, 4].map((i) => Buffer.from(hashLeaf(entry(i))).toString('hex')));
+    expect(Buffer.from(await log.leafHash(4)).equals(Buffer.from(hashes[2]!))).toBe(true);
   });
 
   it('reopens where it left off, and keeps appending consistently', async () => {

@@ -161,8 +161,7 @@ export class MerkleLog {
 
   /** The leaf hash (entry id) at `index`. */
   async leafHash(index: number): Promise<Uint8Array> {
-    this.checkIndex(index);
-    const [hash] = await this.sequencer.reader.nodes([{ level: 0, index }]);
+    const [hash] = await this.leafHashes(index, 1);
     return hash!;
   }
 
