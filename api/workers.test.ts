@@ -72,6 +72,37 @@ describe('ServiceWorkers', () => {
     expect(bad.status).toBe('rejected');
   });
 
+  it('sends a turn of statements in jobs of at most maxJobStatements, spread over the threads, each answered in its place', async () => {
+    const chunked = await ServiceWorkers.open({ size: 2, policyOptions, policyDigest: policyFromOptions(policyOptions).digest, maxJobStatements: 7, workerUrl: WORKER_URL });
+    try {
+      // Refusals at the first and last place of jobs, and across their boundaries.
+      const refusedAt = new Set([0, 6, 7, 13, 20, 39]);
+      const statements = Array.from({ length: 40 }, (_, n) => statement(n, refusedAt.has(n) ? stranger.privateKey : agentKey.privateKey));
+      const outcomes = Promise.allSettled(statements.map((s) => chunked.admit(s, Date.now())));
+      // The turn's statements left at its end: six jobs, three to each thread.
+      await new Promise((resolve) => setImmediate(resolve));
+      const slots = (chunked as unknown as { slots: { jobs: Map<number, { weight: number }> }[] }).slots;
+      expect(slots.map((slot) => [...slot.jobs.values()].map((job) => job.weight))).toEqual([
+        [7, 7, 7],
+        [7, 7, 5],
+      ]);
+      (await outcomes).forEach((outcome, n) => {
+        if (refusedAt.has(n)) {
+          expect(outcome.status).toBe('rejected');
+          expect(((outcome as PromiseRejectedResult).reason as PolicyError).code).toBe(thrown(() => policyFromOptions(policyOptions).admit(statements[n]!), PolicyError).code);
+        } else {
+          expect(outcome.status).toBe('fulfilled');
+          const { entry } = (outcome as PromiseFulfilledResult<{ entry: Uint8Array }>).value;
+          expect(Buffer.from(entry).equals(Buffer.from(registeredStatement(statements[n]!)))).toBe(true);
+        }
+      });
+      expect(chunked.queueDepth).toBe(0);
+    } finally {
+      await chunked.close();
+    }
+    await expect(ServiceWorkers.open({ size: 1, policyOptions, policyDigest: 'x', maxJobStatements: 0, workerUrl: WORKER_URL })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
   it('makes the same index drafts, and so records, as the index does on its own thread', async () => {
     const entries = Array.from({ length: 50 }, (_, n) => registeredStatement(statement(n)));
     const times = entries.map((_, i) => 1_767_225_600_000 + i);

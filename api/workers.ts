@@ -9,8 +9,12 @@
 // Each worker builds its own policy from the same configuration files the service read, and must
 // arrive at the same policy digest, or the pool does not start: two threads must never apply
 // two policies. Statements and entries cross to a worker packed in one transferred buffer per
-// batch, so a batch costs one message and one copy; a job goes to the worker with the least work
-// outstanding. A worker that dies fails its outstanding jobs (retryable) and is replaced.
+// job, so a job costs one message and one copy; a job goes to the worker with the least work
+// outstanding. A turn's admissions go out in jobs of at most 64 statements: one job for a whole
+// turn made the stages take turns under load (the worker admitting hundreds of statements while
+// the event loop waited for them, then the other way round), where small jobs let the first
+// statements of a turn be sequenced while the worker admits the rest. A worker that dies fails its
+// outstanding jobs (retryable) and is replaced.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PolicyError, type PolicyErrorCode, type PolicyOptions, type PolicyRule } from '../statements/index.js';
@@ -29,11 +33,14 @@ export interface ServiceWorkersOptions {
   readonly policyDigest: string;
   /** Statements waiting for or in admission, beyond which a registration is refused (retryable). */
   readonly maxQueuedStatements?: number;
+  /** Most statements in one admission job (default 64). */
+  readonly maxJobStatements?: number;
   /** The worker script; default the one beside this module (the built dist/api/service-worker.js). */
   readonly workerUrl?: URL;
 }
 
 export const DEFAULT_MAX_QUEUED_STATEMENTS = 16_384;
+export const DEFAULT_MAX_JOB_STATEMENTS = 64;
 export const MAX_WORKERS = 64;
 const START_TIMEOUT_MS = 30_000;
 
@@ -52,6 +59,13 @@ interface Pending<T> {
   reject(error: unknown): void;
 }
 
+/** A statement waiting to be sent for admission. */
+interface Admission {
+  readonly statement: Uint8Array;
+  readonly now: number;
+  readonly pending: Pending<AdmittedEntry>;
+}
+
 interface Slot {
   worker: Worker;
   /** Statements and entries sent to it and not yet answered. */
@@ -67,23 +81,27 @@ export class ServiceWorkers {
   private readonly inFlight = new Set<Promise<WorkerReply>>();
   private nextJob = 1;
   private closed = false;
-  /** Admissions not yet sent: flushed as one batch per turn of the event loop. */
-  private batch: { statement: Uint8Array; now: number; pending: Pending<AdmittedEntry> }[] = [];
+  /** Admissions not yet sent: flushed once per turn of the event loop, in jobs of at most maxJob. */
+  private batch: Admission[] = [];
   private flushScheduled = false;
   private queued = 0;
   private readonly maxQueued: number;
+  private readonly maxJob: number;
 
   private constructor(
     private readonly options: ServiceWorkersOptions,
     private readonly workerUrl: URL,
   ) {
     this.maxQueued = options.maxQueuedStatements ?? DEFAULT_MAX_QUEUED_STATEMENTS;
+    this.maxJob = options.maxJobStatements ?? DEFAULT_MAX_JOB_STATEMENTS;
   }
 
   /** Starts the threads; resolves once each has built the policy and found the same digest. */
   static async open(options: ServiceWorkersOptions): Promise<ServiceWorkers> {
     const size = options.size ?? defaultWorkerCount();
     if (!Number.isSafeInteger(size) || size < 1 || size > MAX_WORKERS) throw new ServiceError('CONFIG_INVALID', `the worker count must be 1 to ${MAX_WORKERS}, not ${String(size)}`);
+    const maxJob = options.maxJobStatements ?? DEFAULT_MAX_JOB_STATEMENTS;
+    if (!Number.isSafeInteger(maxJob) || maxJob < 1) throw new ServiceError('CONFIG_INVALID', `the most statements in a job must be a positive integer, not ${String(maxJob)}`);
     const pool = new ServiceWorkers(options, options.workerUrl ?? new URL('./service-worker.js', import.meta.url));
     try {
       for (let i = 0; i < size; i++) pool.slots.push(await pool.start());
@@ -143,9 +161,12 @@ export class ServiceWorkers {
 
   private flush(): void {
     this.flushScheduled = false;
-    const batch = this.batch;
-    if (batch.length === 0) return;
+    const turn = this.batch;
     this.batch = [];
+    for (let at = 0; at < turn.length; at += this.maxJob) this.sendAdmissions(turn.length <= this.maxJob ? turn : turn.slice(at, at + this.maxJob));
+  }
+
+  private sendAdmissions(batch: readonly Admission[]): void {
     const { buffer, offsets } = packBytes(batch.map((b) => b.statement));
     const job = { type: 'admit' as const, buffer, offsets, now: Float64Array.from(batch, (b) => b.now) };
     this.send(job, batch.length, [buffer]).then(
