@@ -250,22 +250,27 @@ describe('the registry', () => {
   });
 });
 
-describe('payloads remembered by their bytes', () => {
+describe('payloads remembered by the array they were read from', () => {
   const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-  it('gives the same frozen value for the same bytes and type, and a fresh parse otherwise', () => {
+  it('gives the same frozen value for the same array and type, and a fresh parse otherwise', () => {
     const payload = example('exec-audit') as Record<string, unknown>;
-    const first = parseAgentPayload('exec-audit', bytesOf(payload));
+    const bytes = bytesOf(payload);
+    const first = parseAgentPayload('exec-audit', bytes);
     expect(Object.isFrozen(first)).toBe(true);
-    expect(parseAgentPayload('exec-audit', bytesOf(payload))).toBe(first); // equal bytes in another array
+    expect(parseAgentPayload('exec-audit', bytes)).toBe(first);
+    // Equal bytes in another array: parsed again, to an equal value.
+    const again = parseAgentPayload('exec-audit', bytesOf(payload));
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
     const other = parseAgentPayload('exec-audit', bytesOf({ ...payload, jti: 'f2f3d9a4-1b55-4c0f-9a3e-5b8d0c1e2f3a' }));
-    expect(other).not.toBe(first);
     expect(other.jti).toBe('f2f3d9a4-1b55-4c0f-9a3e-5b8d0c1e2f3a');
-    // The same bytes under another type are that type's to judge.
-    expect(() => parseAgentPayload('override-event', bytesOf(payload))).toThrow(AgentStatementError);
+    // The same array under another type is that type's to judge.
+    expect(() => parseAgentPayload('override-event', bytes)).toThrow(AgentStatementError);
+    expect(parseAgentPayload('exec-audit', bytes)).toEqual(first);
   });
 
-  it('never remembers a refusal, and what a caller does to its input later changes nothing', () => {
+  it('never remembers a refusal, and an array changed since it was read is read again', () => {
     const payload = example('resource-usage') as Record<string, unknown>;
     const bytes = bytesOf(payload);
     const broken = bytes.slice(0, bytes.length - 1);
@@ -273,7 +278,14 @@ describe('payloads remembered by their bytes', () => {
     const value = parseAgentPayload('resource-usage', bytes);
     bytes.fill(0x20); // now blank JSON text
     expect(() => parseAgentPayload('resource-usage', bytes)).toThrow(AgentStatementError);
-    expect(parseAgentPayload('resource-usage', bytesOf(payload))).toBe(value);
+    // One byte changed in place, still valid JSON of another value: that value, not the first.
+    const changed = bytesOf({ ...payload, seq: 1 });
+    const before = parseAgentPayload('resource-usage', changed);
+    changed.set(new TextEncoder().encode('"seq":2'), new TextDecoder().decode(changed).indexOf('"seq":1'));
+    const after = parseAgentPayload('resource-usage', changed);
+    expect(after).not.toBe(before);
+    expect((after as { seq?: number }).seq).toBe(2);
+    expect(parseAgentPayload('resource-usage', bytesOf(payload))).toEqual(value);
   });
 
   it('stays correct past its bound: thousands of distinct payloads, each read back as itself', () => {
