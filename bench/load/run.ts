@@ -7,20 +7,20 @@
 // thread and its memory; and beside them the raw ES256 verify rate per core measured in the same
 // run, with registrations/s as a ratio of it. Every run ends by verifying the log offline.
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateKeyPairSync } from 'node:crypto';
 import type { GeneratorOrder, PhaseResult } from './generator.js';
 import { formatFigure, type Figure } from '../measure.js';
 import { benchPeers } from '../peers.js';
 import { es256Ceiling } from './ceiling.js';
-import { BENCH_ORIGIN, BENCH_URL, prefill } from './prefill.js';
+import { prefill } from './prefill.js';
 import { summarizeProfile } from './profile-summary.js';
+import { prepareService } from './setup.js';
 import { coresBetween, memoryOf, type ServerProcess, startService, type ThreadCpu, threadCpu } from './server.js';
 import { verifyRun } from './verify.js';
-import { agentFile, makeAgents, runSeed } from './workload.js';
+import { runSeed } from './workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -73,34 +73,7 @@ mkdirSync(root, { recursive: true });
 console.error(`atlog bench:load: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, in ${root}`);
 
 // Keys: the service's receipt key (ES256) and checkpoint key (Ed25519), and one ES256 key per agent.
-const keysDir = join(root, 'keys');
-mkdirSync(keysDir, { recursive: true });
-const pem = (key: { export(o: { format: 'pem'; type: 'pkcs8' | 'spki' }): string | Buffer }, type: 'pkcs8' | 'spki') => key.export({ format: 'pem', type }).toString();
-const receiptKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-const checkpointKey = generateKeyPairSync('ed25519').privateKey;
-writeFileSync(join(keysDir, 'service.pem'), pem(receiptKey, 'pkcs8'), { mode: 0o600 });
-writeFileSync(join(keysDir, 'checkpoint.pem'), pem(checkpointKey, 'pkcs8'), { mode: 0o600 });
-const agents = makeAgents(AGENTS);
-const agentsFile = join(keysDir, 'agents.json');
-writeFileSync(agentsFile, JSON.stringify(agentFile(agents)), { mode: 0o600 });
-const issuerFiles = agents.map((agent, i) => {
-  const file = join(keysDir, `agent-${i}.pub.pem`);
-  writeFileSync(file, pem(agent.publicKey, 'spki'));
-  return file;
-});
-const issuerArgs = issuerFiles.flatMap((file) => ['--issuer-key', file]);
-const serveArgs = [
-  '--url',
-  BENCH_URL,
-  '--origin',
-  BENCH_ORIGIN,
-  '--service-key',
-  join(keysDir, 'service.pem'),
-  '--checkpoint-key',
-  join(keysDir, 'checkpoint.pem'),
-  ...issuerArgs,
-  ...(values.workers === undefined ? [] : ['--workers', values.workers]),
-];
+const { keysDir, agents, agentsFile, issuerFiles, serveArgs } = prepareService(root, { agents: AGENTS, ...(values.workers === undefined ? {} : { workers: values.workers }) });
 
 const generator = fork(new URL('./generator.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const order = <T>(message: GeneratorOrder): Promise<T> =>

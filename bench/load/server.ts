@@ -17,10 +17,22 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startService(options: { readonly dataDir: string; readonly logFile: string; readonly args: readonly string[]; readonly nodeArgs?: readonly string[] }): Promise<ServerProcess> {
+export interface ServiceStart {
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly args: readonly string[];
+  readonly nodeArgs?: readonly string[];
+  /** The `bin/atlog.js` to run (default this checkout's; another to measure another build). */
+  readonly atlog?: string;
+  /** Variables added to the service's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export async function startService(options: ServiceStart): Promise<ServerProcess> {
   const log = openSync(options.logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ATLOG, 'serve', '--data', options.dataDir, '--port', '0', ...options.args], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.atlog ?? ATLOG, 'serve', '--data', options.dataDir, '--port', '0', ...options.args], {
     stdio: ['ignore', log, 'pipe'],
+    ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
   });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

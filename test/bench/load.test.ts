@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { requireFreshBuild } from '../support/built.js';
 import { REPO_ROOT } from '../support/vectors.js';
 
-function runLoad(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runLoad(args: readonly string[], script = 'dist/bench/load/run.js'): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/bench/load/run.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO_ROOT, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -40,5 +40,25 @@ describe('bench:load', () => {
     expect(run.stdout).toMatch(/^verified: log of 2500: \d+ acknowledged statements: receipts verify .* audit of \d+ entries/m);
     expect(run.stderr).toMatch(/pre-filled 2500 entries/);
     expect(run.stderr).not.toMatch(/ran out/);
+  }, 180_000);
+
+  it('alternates two builds on the same statements, closed loop or open, and reports each run and the means', async () => {
+    requireFreshBuild('dist/bench/load/alternate.js', ['api', 'bench', 'index', 'log', 'receipts', 'statements', 'util']);
+    const script = 'dist/bench/load/alternate.js';
+    const closed = await runLoad(['--a', REPO_ROOT, '--b', REPO_ROOT, '--b-env', 'ATLOG_LOG_LEVEL=warn', '--rounds', '2', '--seconds', '1', '--concurrency', '4'], script);
+    expect(closed.code, closed.stderr).toBe(0);
+    // A B, then B A: each run on its own fresh log, without errors.
+    const runs = [...closed.stdout.matchAll(/^([AB]) round (\d): (\d+)\/s, .* µs per registration, no errors$/gm)].map((m) => `${m[1]}${m[2]}`);
+    expect(runs).toEqual(['A1', 'B1', 'B2', 'A2']);
+    expect(closed.stdout).toMatch(/^A \(.+\): mean [1-9]\d* registrations\/s, \d+ µs of server CPU each, over 2 runs$/m);
+    expect(closed.stdout).toMatch(/^B \(.+\): mean [1-9]\d* registrations\/s, \d+ µs of server CPU each, over 2 runs$/m);
+    const open = await runLoad(['--a', REPO_ROOT, '--b', REPO_ROOT, '--rounds', '1', '--seconds', '1', '--rate', '50'], script);
+    expect(open.code, open.stderr).toBe(0);
+    expect(open.stdout).toMatch(/^A round 1: \d+\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, .*no errors$/m);
+    // A checkout without a build: one line, exit 2, nothing run.
+    const bad = await runLoad(['--a', REPO_ROOT, '--b', join(REPO_ROOT, 'docs')], script);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^alternate: .*docs has no built service/);
+    expect(bad.stdout).toBe('');
   }, 180_000);
 });
