@@ -72,20 +72,23 @@ describe('ServiceWorkers', () => {
     expect(bad.status).toBe('rejected');
   });
 
-  it('sends a turn of statements in jobs of at most maxJobStatements, spread over the threads, each answered in its place', async () => {
+  it('sends statements in jobs of at most maxJobStatements, two at a time to each thread, each answered in its place', async () => {
     const chunked = await ServiceWorkers.open({ size: 2, policyOptions, policyDigest: policyFromOptions(policyOptions).digest, maxJobStatements: 7, workerUrl: WORKER_URL });
     try {
       // Refusals at the first and last place of jobs, and across their boundaries.
       const refusedAt = new Set([0, 6, 7, 13, 20, 39]);
       const statements = Array.from({ length: 40 }, (_, n) => statement(n, refusedAt.has(n) ? stranger.privateKey : agentKey.privateKey));
       const outcomes = Promise.allSettled(statements.map((s) => chunked.admit(s, Date.now())));
-      // The turn's statements left at its end: six jobs, three to each thread.
+      // At the end of the turn: two jobs of seven to each thread; the other twelve wait for one
+      // to come back, and then go.
       await new Promise((resolve) => setImmediate(resolve));
-      const slots = (chunked as unknown as { slots: { jobs: Map<number, { weight: number }> }[] }).slots;
-      expect(slots.map((slot) => [...slot.jobs.values()].map((job) => job.weight))).toEqual([
-        [7, 7, 7],
-        [7, 7, 5],
+      const internals = chunked as unknown as { slots: { jobs: Map<number, { weight: number }> }[]; batch: unknown[] };
+      expect(internals.slots.map((slot) => [...slot.jobs.values()].map((job) => job.weight))).toEqual([
+        [7, 7],
+        [7, 7],
       ]);
+      expect(internals.batch).toHaveLength(12);
+      expect(chunked.queueDepth).toBe(40);
       (await outcomes).forEach((outcome, n) => {
         if (refusedAt.has(n)) {
           expect(outcome.status).toBe('rejected');
@@ -101,6 +104,32 @@ describe('ServiceWorkers', () => {
       await chunked.close();
     }
     await expect(ServiceWorkers.open({ size: 1, policyOptions, policyDigest: 'x', maxJobStatements: 0, workerUrl: WORKER_URL })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
+  it('sends what waited while a thread had two jobs as one job when a job comes back', async () => {
+    const single = await ServiceWorkers.open({ size: 1, policyOptions, policyDigest: policyFromOptions(policyOptions).digest, maxJobStatements: 200, workerUrl: WORKER_URL });
+    try {
+      const internals = single as unknown as { slots: { jobs: Map<number, { weight: number }> }[]; batch: unknown[] };
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      // Two full jobs (tens of milliseconds of work each), signed beforehand so that the turns are short.
+      const statements = Array.from({ length: 410 }, (_, n) => statement(n));
+      const first = Promise.all(statements.slice(0, 200).map((s) => single.admit(s, Date.now())));
+      await turn();
+      const second = Promise.all(statements.slice(200, 400).map((s) => single.admit(s, Date.now())));
+      await turn();
+      const rest = statements.slice(400).map((s) => single.admit(s, Date.now()));
+      await turn();
+      expect([...internals.slots[0]!.jobs.values()].map((job) => job.weight)).toEqual([200, 200]);
+      expect(internals.batch).toHaveLength(10);
+      await first;
+      // The ten went out together the moment the first job came back.
+      expect(internals.batch).toHaveLength(0);
+      expect([...internals.slots[0]!.jobs.values()].map((job) => job.weight)).toContain(10);
+      await expect(Promise.all([second, ...rest])).resolves.toHaveLength(11);
+      expect(single.queueDepth).toBe(0);
+    } finally {
+      await single.close();
+    }
   });
 
   it('makes the same index drafts, and so records, as the index does on its own thread', async () => {

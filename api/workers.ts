@@ -10,11 +10,14 @@
 // arrive at the same policy digest, or the pool does not start: two threads must never apply
 // two policies. Statements and entries cross to a worker packed in one transferred buffer per
 // job, so a job costs one message and one copy; a job goes to the worker with the least work
-// outstanding. A turn's admissions go out in jobs of at most 64 statements: one job for a whole
-// turn made the stages take turns under load (the worker admitting hundreds of statements while
-// the event loop waited for them, then the other way round), where small jobs let the first
-// statements of a turn be sequenced while the worker admits the rest. A worker that dies fails its
-// outstanding jobs (retryable) and is replaced.
+// outstanding. Admissions go out in jobs of at most 64 statements: one job for a whole turn made
+// the stages take turns under load (the worker admitting hundreds of statements while the event
+// loop waited for them, then the other way round), where small jobs let the first statements of
+// a turn be sequenced while the worker admits the rest. A worker has at most two admission jobs
+// at once, the one it works on and the next; what arrives meanwhile waits here and goes as one
+// job when one comes back, instead of as a job a turn of a statement or two, each paying for its
+// message, when the worker falls behind. A worker that dies fails its outstanding jobs
+// (retryable) and is replaced.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PolicyError, type PolicyErrorCode, type PolicyOptions, type PolicyRule } from '../statements/index.js';
@@ -41,6 +44,8 @@ export interface ServiceWorkersOptions {
 
 export const DEFAULT_MAX_QUEUED_STATEMENTS = 16_384;
 export const DEFAULT_MAX_JOB_STATEMENTS = 64;
+/** Admission jobs a worker is given at once: one to work on and the next, so that it never waits for the event loop. */
+const ADMISSION_JOBS_PER_WORKER = 2;
 export const MAX_WORKERS = 64;
 const START_TIMEOUT_MS = 30_000;
 
@@ -70,6 +75,8 @@ interface Slot {
   worker: Worker;
   /** Statements and entries sent to it and not yet answered. */
   load: number;
+  /** Admission jobs sent to it and not yet answered. */
+  admissions: number;
   readonly jobs: Map<number, { readonly weight: number; readonly settle: (reply: WorkerReply | Error) => void }>;
 }
 
@@ -81,7 +88,7 @@ export class ServiceWorkers {
   private readonly inFlight = new Set<Promise<WorkerReply>>();
   private nextJob = 1;
   private closed = false;
-  /** Admissions not yet sent: flushed once per turn of the event loop, in jobs of at most maxJob. */
+  /** Admissions not yet sent: flushed once per turn of the event loop and as jobs come back, in jobs of at most maxJob. */
   private batch: Admission[] = [];
   private flushScheduled = false;
   private queued = 0;
@@ -152,25 +159,45 @@ export class ServiceWorkers {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.flush();
+    this.flush(true);
     // Jobs already sent are answered first (close runs after the last registration has settled).
     await Promise.allSettled([...this.inFlight]);
     const slots = this.slots.splice(0);
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
-  private flush(): void {
+  /**
+   * Sends waiting statements, at most maxJob a job, to workers with room for another job; the
+   * rest wait for a job to come back, and then go together. `all`: send everything now (closing).
+   */
+  private flush(all = false): void {
     this.flushScheduled = false;
-    const turn = this.batch;
-    this.batch = [];
-    for (let at = 0; at < turn.length; at += this.maxJob) this.sendAdmissions(turn.length <= this.maxJob ? turn : turn.slice(at, at + this.maxJob));
+    while (this.batch.length > 0) {
+      const slot = this.slotWithRoom();
+      // With no worker at all, send anyway: the job is refused at once (NOT_READY), not kept.
+      if (slot === undefined && !all && this.slots.length > 0) return;
+      this.sendAdmissions(this.batch.splice(0, this.maxJob), slot);
+    }
   }
 
-  private sendAdmissions(batch: readonly Admission[]): void {
+  /** The worker with the least work among those with fewer than ADMISSION_JOBS_PER_WORKER admission jobs. */
+  private slotWithRoom(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.slots) if (slot.admissions < ADMISSION_JOBS_PER_WORKER && (best === undefined || slot.load < best.load)) best = slot;
+    return best;
+  }
+
+  private sendAdmissions(batch: readonly Admission[], slot: Slot | undefined): void {
     const { buffer, offsets } = packBytes(batch.map((b) => b.statement));
     const job = { type: 'admit' as const, buffer, offsets, now: Float64Array.from(batch, (b) => b.now) };
-    this.send(job, batch.length, [buffer]).then(
+    if (slot !== undefined) slot.admissions++;
+    const done = () => {
+      if (slot !== undefined) slot.admissions--;
+      if (this.batch.length > 0) this.flush(this.closed);
+    };
+    this.send(job, batch.length, [buffer], slot).then(
       (reply) => {
+        done();
         this.queued -= batch.length;
         if (reply.type !== 'admitted') {
           const error = new Error(`a worker answered ${reply.type} to an admission job`);
@@ -188,14 +215,16 @@ export class ServiceWorkers {
         }
       },
       (error: unknown) => {
+        done();
         this.queued -= batch.length;
         for (const b of batch) b.pending.reject(error);
       },
     );
   }
 
-  private send(job: WorkerJob, weight: number, transfer: ArrayBuffer[]): Promise<WorkerReply> {
-    const slot = this.slots.reduce((least, s) => (s.load < least.load ? s : least), this.slots[0]!);
+  /** Sends a job to `to`, or to the worker with the least work. */
+  private send(job: WorkerJob, weight: number, transfer: ArrayBuffer[], to?: Slot): Promise<WorkerReply> {
+    const slot = to ?? this.slots.reduce((least, s) => (s.load < least.load ? s : least), this.slots[0]!);
     if (slot === undefined) return Promise.reject(new ServiceError('NOT_READY', 'the service is stopping'));
     const id = this.nextJob++;
     slot.load += weight;
@@ -220,7 +249,7 @@ export class ServiceWorkers {
   /** One worker, ready: it built the policy from the configuration and found the same digest. */
   private start(): Promise<Slot> {
     const worker = new Worker(this.workerUrl, { workerData: { policyOptions: this.options.policyOptions } });
-    const slot: Slot = { worker, load: 0, jobs: new Map() };
+    const slot: Slot = { worker, load: 0, admissions: 0, jobs: new Map() };
     return new Promise<Slot>((resolve, reject) => {
       const timer = setTimeout(() => {
         void worker.terminate();
@@ -258,7 +287,10 @@ export class ServiceWorkers {
     this.start().then(
       (replacement) => {
         if (this.closed) void replacement.worker.terminate();
-        else this.slots.push(replacement);
+        else {
+          this.slots.push(replacement);
+          this.flush();
+        }
       },
       () => {
         // Left one short; the remaining workers carry on (and with none, registrations answer 503).
