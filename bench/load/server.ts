@@ -4,6 +4,7 @@
 // LevelDB's compaction) and memory.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ATLOG = fileURLToPath(new URL('../../../bin/atlog.js', import.meta.url));
@@ -21,6 +22,7 @@ export interface ServiceStart {
   readonly dataDir: string;
   readonly logFile: string;
   readonly args: readonly string[];
+  /** Node flags after the ones `npm start` gives the service (see {@link startFlags}). */
   readonly nodeArgs?: readonly string[];
   /** The `bin/atlog.js` to run (default this checkout's; another to measure another build). */
   readonly atlog?: string;
@@ -28,9 +30,22 @@ export interface ServiceStart {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The node flags of a checkout's `npm start` (its package.json: `node [flags] bin/atlog.js
+ * serve`), so that the service is measured as it is started, and another build with its own.
+ */
+export function startFlags(packageJson: string): string[] {
+  const start = (JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts?: { start?: unknown } }).scripts?.start;
+  const flags = typeof start === 'string' ? /^node((?: --[a-z0-9-]+(?:=[^\s]+)?)*) bin\/atlog\.js serve$/.exec(start)?.[1] : undefined;
+  if (flags === undefined) throw new Error(`the start script of ${packageJson} is not "node [flags] bin/atlog.js serve": ${JSON.stringify(start)}`);
+  return flags.split(' ').filter((flag) => flag.length > 0);
+}
+
 export async function startService(options: ServiceStart): Promise<ServerProcess> {
+  const atlog = options.atlog ?? ATLOG;
+  const flags = [...startFlags(join(dirname(atlog), '..', 'package.json')), ...(options.nodeArgs ?? [])];
   const log = openSync(options.logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.atlog ?? ATLOG, 'serve', '--data', options.dataDir, '--port', '0', ...options.args], {
+  const child: ChildProcess = spawn(process.execPath, [...flags, atlog, 'serve', '--data', options.dataDir, '--port', '0', ...options.args], {
     stdio: ['ignore', log, 'pipe'],
     ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
   });
