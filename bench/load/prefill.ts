@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { serviceCheckpointSigner, ServiceWorkers } from '../../api/index.js';
 import { draftRecords, EntryIndex, INDEX_FORMAT } from '../../index/index.js';
 import { encodeState, STATE_KEY } from '../../index/keys.js';
-import { LevelDbStorage, MerkleLog } from '../../log/index.js';
+import { type CheckpointSigner, LevelDbStorage, MerkleLog } from '../../log/index.js';
 import { registeredStatement } from '../../receipts/index.js';
 import { policyFromOptions } from '../../statements/index.js';
 import { type Agent, execAuditPayload, signExecAudit } from './workload.js';
@@ -42,9 +42,11 @@ export interface PrefillOptions {
   readonly log: (line: string) => void;
 }
 
-export async function prefill(options: PrefillOptions): Promise<{ seconds: number; how: string }> {
-  const started = performance.now();
-  const { size, agents } = options;
+/**
+ * Distinct registered statements of the load's shape, cheaply: entry `i` is one of 1024 really
+ * signed templates with its `jti` replaced by a UUID-shaped id unique to `i` (see above).
+ */
+export function entryMaker(agents: readonly Agent[]): (i: number) => Uint8Array {
   const templates = Array.from({ length: TEMPLATES }, (_, t) => {
     const agent = agents[t % agents.length]!;
     const n = Math.floor(t / agents.length);
@@ -54,7 +56,7 @@ export async function prefill(options: PrefillOptions): Promise<{ seconds: numbe
     if (at < 0) throw new Error('the template has no jti to vary');
     return { entry, jtiAt: at + 7 }; // the 36 characters after "jti":"
   });
-  const entryOf = (i: number): Uint8Array => {
+  return (i: number): Uint8Array => {
     const template = templates[i % TEMPLATES]!;
     const entry = template.entry.slice();
     // A UUID-shaped id unique to i, as long as the template's.
@@ -62,16 +64,27 @@ export async function prefill(options: PrefillOptions): Promise<{ seconds: numbe
     entry.set(new TextEncoder().encode(uuid), template.jtiAt);
     return entry;
   };
+}
+
+/** The log's checkpoint signer as the benchmarked service has it (its keys in `keysDir`). */
+export function benchSigner(keysDir: string): CheckpointSigner {
+  return serviceCheckpointSigner({
+    origin: BENCH_ORIGIN,
+    checkpointKey: createPrivateKey(readFileSync(join(keysDir, 'checkpoint.pem'))),
+    receiptKey: createPrivateKey(readFileSync(join(keysDir, 'service.pem'))),
+    identity: { issuer: BENCH_URL, subject: BENCH_ORIGIN },
+  });
+}
+
+export async function prefill(options: PrefillOptions): Promise<{ seconds: number; how: string }> {
+  const started = performance.now();
+  const { size } = options;
+  const entryOf = entryMaker(options.agents);
 
   const storage = await LevelDbStorage.open(join(options.dataDir, 'log'));
   const log = await MerkleLog.open({
     storage,
-    signer: serviceCheckpointSigner({
-      origin: BENCH_ORIGIN,
-      checkpointKey: createPrivateKey(readFileSync(join(options.keysDir, 'checkpoint.pem'))),
-      receiptKey: createPrivateKey(readFileSync(join(options.keysDir, 'service.pem'))),
-      identity: { issuer: BENCH_URL, subject: BENCH_ORIGIN },
-    }),
+    signer: benchSigner(options.keysDir),
     sequencer: { maxBatchSize: 1024, maxQueueEntries: 8 * CALL, maxQueueBytes: 512 * 2 ** 20 },
   });
   const space = storage.space('index');

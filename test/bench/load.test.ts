@@ -61,4 +61,24 @@ describe('bench:load', () => {
     expect(bad.stderr.trim()).toMatch(/^alternate: .*docs has no built service/);
     expect(bad.stdout).toBe('');
   }, 180_000);
+
+  it("measures the log's own appends on logs of each size in turns, and says what it cost per entry", async () => {
+    requireFreshBuild('dist/bench/load/appends.js', ['bench', 'log', 'receipts', 'statements', 'util']);
+    const script = 'dist/bench/load/appends.js';
+    const run = await runLoad(['--prefill', '0,2000', '--seconds', '1', '--rounds', '2'], script);
+    expect(run.code, run.stderr).toBe(0);
+    // Small then large, large then small; each run starts past what the ones before appended.
+    const runs = [...run.stdout.matchAll(/^log of (\d+) \((\d+) at the start\) round (\d): [1-9]\d* entries\/s, [\d.]+ µs of CPU each$/gm)];
+    expect(runs.map((m) => `${m[1]}:${m[3]}`)).toEqual(['0:1', '2000:1', '2000:2', '0:2']);
+    expect(Number(runs[0]![2])).toBe(0);
+    expect(Number(runs[1]![2])).toBe(2000);
+    expect(Number(runs[2]![2])).toBeGreaterThan(2000);
+    expect(Number(runs[3]![2])).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/^log of 0: mean [1-9]\d* entries\/s, [\d.]+ µs of CPU each \(1\.00 of the log of 0\), over 2 runs$/m);
+    expect(run.stdout).toMatch(/^log of 2000: mean [1-9]\d* entries\/s, [\d.]+ µs of CPU each \([\d.]+ of the log of 0\), over 2 runs$/m);
+    const bad = await runLoad(['--prefill', 'ten'], script);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('appends: --prefill must be an integer from 0 to 100000000');
+    expect(bad.stdout).toBe('');
+  }, 180_000);
 });
