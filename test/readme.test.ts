@@ -4,6 +4,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFlags } from '../bench/load/server.js';
 import { tempDir } from './support/log.js';
 import { REPO_ROOT } from './support/vectors.js';
 
@@ -19,11 +20,12 @@ function quickstart(): string[] {
 
 let server: ChildProcess;
 let url = '';
+let stderr = '';
 
 beforeAll(async () => {
-  server = spawn(process.execPath, [CLI, 'serve', '--data', join(tempDir(), 'data'), '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // With the node flags of the start script, as npm start runs it.
+  server = spawn(process.execPath, [...startFlags(join(REPO_ROOT, 'package.json')), CLI, 'serve', '--data', join(tempDir(), 'data'), '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   url = await new Promise<string>((resolve, reject) => {
-    let stderr = '';
     server.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const match = /serving \S+ on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
@@ -40,6 +42,12 @@ afterAll(async () => {
 });
 
 describe('the README quick start', () => {
+  it('has the service say which young generation it runs with', async () => {
+    // Said after the line that gave the URL: wait for it.
+    for (let waited = 0; !/young generation/.test(stderr) && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stderr).toMatch(/^atlog: young generation: semi-spaces of 64 MiB$/m);
+  });
+
   it('runs line by line against a fresh service, ending in a verified transparent statement', () => {
     const lines = quickstart();
     expect(lines.length).toBeGreaterThanOrEqual(5);
