@@ -164,10 +164,6 @@ async function run(options: ServeOptions, ctx: Context): Promise<void> {
 }
 
 /**
- * The policy's configuration (file and flags combined; neither: the open development policy), as
- * file names resolved against this directory, so that worker threads read the same files.
- */
-/**
  * The semi-space node was started with (`--max-semi-space-size`, MiB), from NODE_OPTIONS and its
  * own flags (which win, coming later); undefined for node's default. V8 reads it once, when the
  * heap is made, so the service can only say what it runs with.
@@ -185,6 +181,10 @@ export function semiSpaceOf(execArgv: readonly string[], nodeOptions: string | u
   return mib;
 }
 
+/**
+ * The policy's configuration (file and flags combined; neither: the open development policy), as
+ * file names resolved against this directory, so that worker threads read the same files.
+ */
 function policyOptionsOf(options: ServeOptions): WorkerPolicyOptions {
   return {
     ...(options.config === undefined ? {} : { policyFile: options.config }),
