@@ -44,7 +44,7 @@ const count = (text: string, name: string, max: number) => {
 };
 
 const sizes = values.prefill.split(',').map((s) => count(s, '--prefill', 100_000_000));
-if (sizes.length < 1 || sizes.length > 4) fail('--prefill names one to four log sizes');
+if (sizes.length < 1 || sizes.length > 4 || new Set(sizes).size !== sizes.length) fail('--prefill names one to four different log sizes');
 const seconds = Math.max(1, count(values.seconds, '--seconds', 3600));
 const rounds = Math.max(1, count(values.rounds, '--rounds', 100));
 

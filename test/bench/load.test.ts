@@ -80,5 +80,8 @@ describe('bench:load', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('appends: --prefill must be an integer from 0 to 100000000');
     expect(bad.stdout).toBe('');
+    const twice = await runLoad(['--prefill', '0,0'], script);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr.trim()).toBe('appends: --prefill names one to four different log sizes');
   }, 180_000);
 });
