@@ -5,7 +5,9 @@
 // the other compares the machine as much as the code; alternating short runs and their means
 // (and the server CPU each registration cost, which moves less) is how docs/benchmarks.md
 // compares two commits. `--rate R` runs an open loop at R a second instead of the closed loop;
-// `--a-env K=V,…` and `--b-env` set variables in one side's service.
+// `--a-env K=V,…` and `--b-env` set variables in one side's service. Each side runs with the node
+// flags of its own checkout's start script (startFlags in server.ts); a NODE_OPTIONS set here adds
+// to them, but node lets its command line win over NODE_OPTIONS.
 //
 //   npm run build && node dist/bench/load/alternate.js --a . --b ../base --rounds 4 --seconds 12
 import { fork } from 'node:child_process';
