@@ -12,8 +12,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EntryIndex, INDEX_FORMAT, type IndexedEntry } from '../index/index.js';
-import { encodeState, recordsOf, STATE_KEY } from '../index/keys.js';
+import { EntryIndex, INDEX_FORMAT, type IndexedEntry, placedOf, PostingsBuffer } from '../index/index.js';
+import { encodeState, STATE_KEY } from '../index/keys.js';
 import { ed25519NoteSigner, type KeyValue, LevelDbStorage, MerkleLog, noteCheckpointSigner } from '../log/index.js';
 import { computeRelease, cryptoRandom, noisePlan, planQuery, scanAggregates } from '../privacy/index.js';
 import { type Figure, rateAsync } from './measure.js';
@@ -68,10 +68,12 @@ async function load(dir: string, records: number, say: (line: string) => void): 
   started = performance.now();
   const space = storage.space('index');
   await space.clear();
+  const postings = new PostingsBuffer();
   for (let first = 0; first < records; first += 10_000) {
     const puts: KeyValue[] = [];
-    for (let i = first; i < Math.min(records, first + 10_000); i++) puts.push(...recordsOf(record(i)));
+    for (let i = first; i < Math.min(records, first + 10_000); i++) postings.add(placedOf(record(i)), puts);
     await space.write({ puts });
+    postings.written(Math.min(records, first + 10_000));
   }
   await space.write({ puts: [[STATE_KEY, encodeState({ format: INDEX_FORMAT, size: records, rootHash: await log.rootAt(records) })]] });
   const index = await EntryIndex.open({ log, space });

@@ -6,8 +6,8 @@ import { parseStatement, registeredFromSign1, registeredStatement, signStatement
 import { execAuditPayload } from '../test/support/agent-statements.js';
 import { tempDir, testSigner } from '../test/support/log.js';
 import { ExpectedDrafts } from './drafts.js';
-import { draftRecords, EntryIndex, entryDraft, entryRecords, IndexError, indexEntry } from './index.js';
-import { decodeEntry, decodeSecondaryValue, entryKey, lookupsOf, recordsOf, secondaryKey, valuePrefix } from './keys.js';
+import { EntryIndex, entryDraft, IndexError, indexEntry, indexRecords, placeDraft, placedOf } from './index.js';
+import { decodeEntry, entryKey, lookupsOf, valuePrefix } from './keys.js';
 import { describeEntry, ENTRY_TYPE_CODES } from './records.js';
 
 const root = tempDir('atlog-drafts-');
@@ -51,34 +51,43 @@ async function expectedRecords(log: MerkleLog): Promise<string[][]> {
   const heads = await log.checkpoints(1, 1000);
   const entries = await log.entries(0, log.size);
   const times = entries.map((_, i) => heads.find((h) => h.size > i)!.timestamp);
-  return hexRecords(entryRecords(0, entries, times)).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+  return hexRecords(indexRecords(entries.map((entry, i) => placeDraft(entryDraft(entry), i, times[i]!)))).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
 }
 
-async function indexRecords(storage: LevelDbStorage): Promise<string[][]> {
+async function storedRecords(storage: LevelDbStorage): Promise<string[][]> {
   return hexRecords((await storage.space('index').range({ limit: 100_000 })).filter(([k]) => k[0] !== 0x73));
 }
 
 describe('entry drafts', () => {
-  it('complete to the records of the entry, with its place and registration time', () => {
+  it('complete to the record of the entry, with its place and registration time, and the keys it is found by', () => {
     for (const bytes of [entry(1), entry(2, { iat: false }), new Uint8Array([1, 2, 3])]) {
       const draft = entryDraft(bytes);
       const record = indexEntry(bytes, 77, 1_800_000_000_000);
-      const [first, ...secondary] = draftRecords(draft, 77, 1_800_000_000_000);
-      expect(hex(first![0])).toBe(hex(entryKey(77)));
-      expect(decodeEntry(first![1], 77)).toEqual(record);
-      // A key per lookup, each ending in the index, each valued with the time and type.
-      const keys = lookupsOf(record).flatMap(([field, value]) => {
+      const placed = placeDraft(draft, 77, 1_800_000_000_000);
+      expect(placed.index).toBe(77);
+      expect(hex(placed.record[0])).toBe(hex(entryKey(77)));
+      expect(decodeEntry(placed.record[1], 77)).toEqual(record);
+      expect([placed.time, placed.typeCode]).toEqual([record.time, ENTRY_TYPE_CODES[record.type]]);
+      // A key prefix per lookup.
+      const prefixes = lookupsOf(record).flatMap(([field, value]) => {
         const prefix = valuePrefix(field, value);
-        return prefix === undefined ? [] : [hex(secondaryKey(prefix, 77))];
+        return prefix === undefined ? [] : [hex(prefix)];
       });
-      expect(secondary.map(([k]) => hex(k))).toEqual(keys);
-      expect(keys.length).toBeGreaterThanOrEqual(bytes.length > 3 ? 6 : 1);
-      for (const [, value] of secondary) expect(decodeSecondaryValue(value)).toEqual({ time: record.time, typeCode: ENTRY_TYPE_CODES[record.type] });
-      expect(hexRecords(recordsOf(record))).toEqual(hexRecords([first!, ...secondary]));
+      expect(placed.prefixes.map(hex)).toEqual(prefixes);
+      expect(prefixes.length).toBeGreaterThanOrEqual(bytes.length > 3 ? 6 : 1);
+      // The same, made again from the record the index keeps.
+      const again = placedOf(record);
+      expect([hex(again.record[0]), hex(again.record[1]), again.time, again.typeCode, again.prefixes.map(hex)]).toEqual([
+        hex(placed.record[0]),
+        hex(placed.record[1]),
+        placed.time,
+        placed.typeCode,
+        prefixes,
+      ]);
     }
     // Without an issuer's time, the registration time is the entry's time.
-    expect(decodeEntry(draftRecords(entryDraft(entry(2, { iat: false })), 0, 5)[0]![1], 0).time).toBe(1_767_225_602_000);
-    expect(decodeEntry(draftRecords(entryDraft(new Uint8Array([9])), 0, 5)[0]![1], 0).time).toBe(5);
+    expect(decodeEntry(placeDraft(entryDraft(entry(2, { iat: false })), 0, 5).record[1], 0).time).toBe(1_767_225_602_000);
+    expect(decodeEntry(placeDraft(entryDraft(new Uint8Array([9])), 0, 5).record[1], 0).time).toBe(5);
   });
 
   it('look an entry up once per field and value, however often a list repeats it', () => {
@@ -126,7 +135,7 @@ describe('entry drafts', () => {
     for (const bad of broken) {
       let thrown: unknown;
       try {
-        draftRecords(bad, 0, 1);
+        placeDraft(bad, 0, 1);
       } catch (error) {
         thrown = error;
       }
@@ -157,7 +166,7 @@ describe('entry drafts', () => {
     await Promise.all(results);
     await index.caughtUp(40);
     expect(asked.flat().map(hex).sort()).toEqual(entries.filter((_, i) => i % 3 === 0).map(hex).sort());
-    expect(await indexRecords(storage)).toEqual(await expectedRecords(log));
+    expect(await storedRecords(storage)).toEqual(await expectedRecords(log));
   });
 
   it('of entries already in the log are never used, and leave the index as it would be without them', async () => {
@@ -174,7 +183,7 @@ describe('entry drafts', () => {
     await log.append(entry(1));
     await index.caughtUp(2);
     expect(log.size).toBe(2);
-    expect(await indexRecords(storage)).toEqual(await expectedRecords(log));
+    expect(await storedRecords(storage)).toEqual(await expectedRecords(log));
   });
 });
 

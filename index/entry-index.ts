@@ -11,20 +11,24 @@ import { type KeyValue, type KeyValueSpace, MAX_ENTRIES_PER_READ, type MerkleLog
 import { bytesEqual, readUint64BE } from '../util/index.js';
 import { IndexError } from './errors.js';
 import {
+  blockOf,
   decodeEntry,
-  decodeSecondaryValue,
+  decodePostings,
   decodeState,
   encodeState,
   entryKey,
-  draftRecords,
   type DraftMaker,
   entryDraft,
   type Field,
   FIELDS,
   INDEX_FORMAT,
   type IndexState,
-  indexOfSecondaryKey,
-  secondaryKey,
+  placeDraft,
+  placedOf,
+  type Posting,
+  POSTINGS_BLOCK,
+  PostingsBuffer,
+  postingsKey,
   STATE_KEY,
   valuePrefix,
 } from './keys.js';
@@ -77,8 +81,10 @@ export const MAX_PAGE_ENTRIES = 1000;
 const DEFAULT_PAGE_ENTRIES = 100;
 /** Checkpoints kept for registration times: more than an index batch ever spans while it keeps up. */
 const RECENT_HEADS = 1024;
-/** Most secondary keys one page may scan: a filtered query does bounded work, then returns a cursor. */
+/** Most postings one page may scan: a filtered query does bounded work, then returns a cursor. */
 const MAX_SCANNED_PER_PAGE = 10_000;
+/** Postings records read at a time: up to this many blocks of one value. */
+const POSTINGS_RECORDS_PER_READ = 16;
 
 export class EntryIndex {
   private state: IndexState;
@@ -92,16 +98,20 @@ export class EntryIndex {
   private readonly expected = new ExpectedDrafts();
   /** The checkpoints signed since the index opened, the latest few: registration times without a read. */
   private readonly heads: SignedTreeHead[] = [];
+  /** The postings of the blocks not written yet, from the block of the indexed size on. */
+  private readonly postings: PostingsBuffer;
 
   private constructor(
     private readonly log: MerkleLog,
     private readonly space: KeyValueSpace,
     state: IndexState,
+    postings: PostingsBuffer,
     /** Set when the index found at open was dropped, and why. */
     readonly rebuilt: RebuildReason | undefined,
     private readonly options: EntryIndexOptions,
   ) {
     this.state = state;
+    this.postings = postings;
     this.batchEntries = options.batchEntries ?? MAX_ENTRIES_PER_READ;
     this.unfollow = log.onCheckpoint((head) => {
       this.heads.push(head);
@@ -122,9 +132,19 @@ export class EntryIndex {
     if (batch !== undefined && (!Number.isSafeInteger(batch) || batch < 1 || batch > MAX_ENTRIES_PER_READ)) {
       throw new IndexError('INDEX_BAD_QUERY', `batchEntries must be an integer from 1 to ${MAX_ENTRIES_PER_READ}`);
     }
-    const { state, reason } = await loadState(log, space);
+    let { state, reason } = await loadState(log, space);
+    let postings = state === undefined ? new PostingsBuffer() : await heldPostings(space, state.size).catch((error: unknown) => {
+      if (error instanceof IndexError && error.code === 'INDEX_CORRUPT') return undefined;
+      throw error;
+    });
+    if (postings === undefined) {
+      // The records of the block being filled are not all there: the index is malformed.
+      state = undefined;
+      reason = 'malformed';
+      postings = new PostingsBuffer();
+    }
     if (reason !== undefined) await space.clear();
-    const index = new EntryIndex(log, space, state ?? emptyState(), reason, options);
+    const index = new EntryIndex(log, space, state ?? emptyState(), postings, reason, options);
     index.kick();
     return index;
   }
@@ -181,21 +201,25 @@ export class EntryIndex {
     const start = after + 1;
     if (prefix === undefined || start >= treeSize) return { treeSize, entries: [] };
 
-    // Without a filter every key scanned is an entry of the page: read no more keys than the page holds.
+    // Without a filter every posting scanned is an entry of the page: read no more than the page holds.
     const filtered = typeCode !== undefined || from > 0 || to < Number.MAX_SAFE_INTEGER;
-    const scan = filtered ? Math.max(limit, MAX_SCANNED_PER_PAGE) : limit;
-    const keys = await this.space.range({
-      gte: secondaryKey(prefix, start),
-      lt: secondaryKey(prefix, treeSize),
-      limit: scan,
-    });
+    const bound = filtered ? Math.max(limit, MAX_SCANNED_PER_PAGE) : limit;
+    const postings = this.postingsOf(prefix, start, treeSize);
     const wanted: number[] = [];
     let last = after;
-    for (const [key, v] of keys) {
-      last = indexOfSecondaryKey(key);
-      const { time, typeCode: code } = decodeSecondaryValue(v);
-      if ((typeCode === undefined || code === typeCode) && time >= from && time < to) wanted.push(last);
-      if (wanted.length === limit) break;
+    let scanned = 0;
+    let stopped = false;
+    while (!stopped) {
+      const read = await postings.next();
+      if (read === undefined) break;
+      for (const posting of read) {
+        last = posting.index;
+        if ((typeCode === undefined || posting.typeCode === typeCode) && posting.time >= from && posting.time < to) wanted.push(last);
+        if (wanted.length === limit || ++scanned === bound) {
+          stopped = true;
+          break;
+        }
+      }
     }
     const values = await this.space.get(wanted.map(entryKey));
     const entries = values.map((v, i) => {
@@ -203,8 +227,7 @@ export class EntryIndex {
       return decodeEntry(v, wanted[i]!);
     });
     // More may follow if the page filled, or if the scan stopped at its bound before the end.
-    const more = wanted.length === limit || keys.length === scan;
-    return more && last + 1 < treeSize ? { treeSize, entries, next: last } : { treeSize, entries };
+    return stopped && last + 1 < treeSize ? { treeSize, entries, next: last } : { treeSize, entries };
   }
 
   /**
@@ -222,21 +245,26 @@ export class EntryIndex {
     const end = Math.min(below, this.state.size);
     const prefix = valuePrefix(field, value);
     if (prefix === undefined || end === 0) return;
-    // One page: its keys, then the records it wants. The next page is fetched while this one is
-    // decoded and used, so the store's reads overlap the caller's work.
-    type Page = { wanted: number[]; values: (Uint8Array | undefined)[]; next?: number };
-    const fetchPage = async (start: number): Promise<Page> => {
-      const keys = await this.space.range({ gte: secondaryKey(prefix, start), lt: secondaryKey(prefix, end), limit });
+    // One page: the postings up to its limit, then the records it wants. The next page is fetched
+    // while this one is decoded and used, so the store's reads overlap the caller's work.
+    const postings = this.postingsOf(prefix, 0, end);
+    let read: readonly Posting[] = [];
+    let at = 0;
+    type Page = { wanted: number[]; values: (Uint8Array | undefined)[] };
+    const fetchPage = async (): Promise<Page | undefined> => {
       const wanted: number[] = [];
-      let next = start;
-      for (const [key, v] of keys) {
-        const index = indexOfSecondaryKey(key);
-        const { time, typeCode: code } = decodeSecondaryValue(v);
-        if ((typeCode === undefined || code === typeCode) && time >= from && time < to) wanted.push(index);
-        next = index + 1;
+      while (wanted.length < limit) {
+        if (at === read.length) {
+          const more = await postings.next();
+          if (more === undefined) break;
+          read = more;
+          at = 0;
+          continue;
+        }
+        const posting = read[at++]!;
+        if ((typeCode === undefined || posting.typeCode === typeCode) && posting.time >= from && posting.time < to) wanted.push(posting.index);
       }
-      const more = keys.length === limit && next < end;
-      if (wanted.length === 0) return more ? { wanted, values: [], next } : { wanted, values: [] };
+      if (wanted.length === 0) return undefined;
       const first = wanted[0]!;
       const span = wanted.at(-1)! - first + 1;
       let values: (Uint8Array | undefined)[];
@@ -248,19 +276,51 @@ export class EntryIndex {
       } else {
         values = await this.space.get(wanted.map(entryKey));
       }
-      return more ? { wanted, values, next } : { wanted, values };
+      return { wanted, values };
     };
-    for (let pending: Promise<Page> | undefined = fetchPage(0); pending !== undefined; ) {
-      const page: Page = await pending;
-      pending = page.next === undefined ? undefined : fetchPage(page.next);
+    for (let pending: Promise<Page | undefined> = fetchPage(); ; ) {
+      const page = await pending;
+      if (page === undefined) return;
+      pending = fetchPage();
       // A prefetch the caller never waits for (it stopped early) must not become an unhandled rejection.
-      pending?.catch(() => {});
-      if (page.wanted.length === 0) continue;
+      pending.catch(() => {});
       yield page.values.map((v, i) => {
         if (v === undefined) throw new IndexError('INDEX_CORRUPT', `entry ${page.wanted[i]} is missing from the index; rebuild it (atlog reindex)`);
         return decodeEntry(v, page.wanted[i]!);
       });
     }
+  }
+
+  /**
+   * The postings of a value (its key prefix) for the entries [start, end), end at most the
+   * indexed size, in log order, a read at a time: the written blocks' records, then the block
+   * still held in memory. What is held is copied now, before any read, so a batch written
+   * meanwhile changes nothing of the answer.
+   */
+  private postingsOf(prefix: Uint8Array, start: number, end: number): { next(): Promise<readonly Posting[] | undefined> } {
+    const last = blockOf(end - 1);
+    const held = last + POSTINGS_BLOCK > this.state.size ? this.postings.held(last) : undefined;
+    let tail: Posting[] | undefined = held?.between(prefix, start, end);
+    if (held === undefined && last + POSTINGS_BLOCK > this.state.size) {
+      throw new IndexError('INDEX_CORRUPT', `the postings of block ${last} are neither written nor held`);
+    }
+    const written = held === undefined ? last + POSTINGS_BLOCK : last;
+    let block = blockOf(start);
+    return {
+      next: async () => {
+        while (block < written) {
+          const rows = await this.space.range({ gte: postingsKey(prefix, block), lt: postingsKey(prefix, written), limit: POSTINGS_RECORDS_PER_READ });
+          const lastKey = rows.at(-1)?.[0];
+          block = rows.length === POSTINGS_RECORDS_PER_READ && lastKey !== undefined ? (readUint64BE(lastKey, lastKey.length - 8) ?? written) + POSTINGS_BLOCK : written;
+          const read: Posting[] = [];
+          for (const [key, value] of rows) for (const posting of decodePostings(key, value)) if (posting.index >= start && posting.index < end) read.push(posting);
+          if (read.length > 0) return read;
+        }
+        const rest = tail;
+        tail = undefined;
+        return rest !== undefined && rest.length > 0 ? rest : undefined;
+      },
+    };
   }
 
   /**
@@ -319,16 +379,23 @@ export class EntryIndex {
     while (!this.closed && this.state.size < this.log.size) {
       const first = this.state.size;
       const count = Math.min(this.batchEntries, this.log.size - first);
-      const drafts = await this.draftsOf(first, count);
-      const size = first + drafts.length;
       const puts: KeyValue[] = [];
-      for (let i = 0; i < drafts.length; i++) {
-        for (const put of draftRecords(drafts[i]!, first + i, await times.of(first + i))) puts.push(put);
+      let state: IndexState;
+      try {
+        const drafts = await this.draftsOf(first, count);
+        const size = first + drafts.length;
+        for (let i = 0; i < drafts.length; i++) this.postings.add(placeDraft(drafts[i]!, first + i, await times.of(first + i)), puts);
+        state = { format: INDEX_FORMAT, size, rootHash: await this.log.rootAt(size) };
+        puts.push([STATE_KEY, encodeState(state)]);
+        await this.space.write({ puts });
+      } catch (error) {
+        // Nothing of the batch is written: the postings held go back to the indexed size.
+        this.postings.truncate(this.state.size);
+        throw error;
       }
-      const state: IndexState = { format: INDEX_FORMAT, size, rootHash: await this.log.rootAt(size) };
-      puts.push([STATE_KEY, encodeState(state)]);
-      await this.space.write({ puts });
       this.state = state;
+      this.postings.written(state.size);
+      const { size } = state;
       this.options.onIndexed?.(size);
       for (const listener of this.indexedListeners) {
         // A follower of the index must not stop the index.
@@ -401,6 +468,21 @@ class RegistrationTimes {
       if (this.heads.length === 0) throw new IndexError('INDEX_CORRUPT', `no checkpoint covers entry ${index} of the log`);
     }
   }
+}
+
+/**
+ * The postings of the block the indexed size is in, read back from its entries' records: they
+ * are written only with the batch that completes the block.
+ */
+async function heldPostings(space: KeyValueSpace, size: number): Promise<PostingsBuffer> {
+  const buffer = new PostingsBuffer();
+  const first = blockOf(size);
+  if (first === size) return buffer;
+  const rows = await space.range({ gte: entryKey(first), lt: entryKey(size), limit: size - first });
+  if (rows.length !== size - first) throw new IndexError('INDEX_CORRUPT', `entries of the index below ${size} are missing; rebuild it (atlog reindex)`);
+  const ignored: KeyValue[] = [];
+  rows.forEach(([, value], i) => buffer.add(placedOf(decodeEntry(value, first + i)), ignored));
+  return buffer;
 }
 
 function emptyState(): IndexState {

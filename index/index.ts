@@ -13,7 +13,19 @@ export {
   EntryIndex,
   MAX_PAGE_ENTRIES,
 } from './entry-index.js';
-export { type DraftMaker, draftRecords, entryDraft, entryRecords, type Field, FIELDS, INDEX_FORMAT } from './keys.js';
+export {
+  type DraftMaker,
+  entryDraft,
+  type Field,
+  FIELDS,
+  INDEX_FORMAT,
+  indexRecords,
+  placeDraft,
+  type PlacedEntry,
+  placedOf,
+  POSTINGS_BLOCK,
+  PostingsBuffer,
+} from './keys.js';
 export {
   type EntryType,
   type IndexedEntry,

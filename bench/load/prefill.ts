@@ -14,9 +14,10 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceCheckpointSigner, ServiceWorkers } from '../../api/index.js';
-import { draftRecords, EntryIndex, INDEX_FORMAT } from '../../index/index.js';
+import { EntryIndex, INDEX_FORMAT, placeDraft, PostingsBuffer } from '../../index/index.js';
+import { blockOf } from '../../index/keys.js';
 import { encodeState, STATE_KEY } from '../../index/keys.js';
-import { type CheckpointSigner, LevelDbStorage, MerkleLog } from '../../log/index.js';
+import { type CheckpointSigner, type KeyValue, LevelDbStorage, MerkleLog } from '../../log/index.js';
 import { registeredStatement } from '../../receipts/index.js';
 import { policyFromOptions } from '../../statements/index.js';
 import { type Agent, execAuditPayload, signExecAudit } from './workload.js';
@@ -90,32 +91,42 @@ export async function prefill(options: PrefillOptions): Promise<{ seconds: numbe
   const space = storage.space('index');
   // The service's own worker pool makes the index drafts, as it does for the service.
   const pool = await ServiceWorkers.open({ size: 2, policyOptions: { issuerKeys: [...options.issuerKeys] }, policyDigest: policyFromOptions({ issuerKeys: [...options.issuerKeys] }).digest });
-  const indexing: Promise<void>[] = [];
+  // The index's records are made and written in log order, as the index itself does: a block's
+  // postings go with the write that completes the block.
+  const postings = new PostingsBuffer();
   let writes: Promise<void> = Promise.resolve();
   let lastSay = performance.now();
   try {
     const inFlight: Promise<void>[] = [];
     for (let first = 0; first < size; first += CALL) {
       const entries = Array.from({ length: Math.min(CALL, size - first) }, (_, j) => entryOf(first + j));
-      const appended = log.appendMany(entries).then(async (results) => {
+      const drafted = log.appendMany(entries).then(async (results) => {
         if (results[0]!.index !== first || results.some((r) => r.duplicate)) throw new Error('the bulk loader expected a fresh log');
         const times = new Map<number, number>();
         for (const r of results) if (!times.has(r.treeSize)) times.set(r.treeSize, (await log.checkpoint(r.treeSize))!.timestamp);
-        if (options.skipIndex === true) return;
-        const drafts = await pool.indexDrafts(entries);
-        const puts = drafts.flatMap((draft, i) => draftRecords(draft, first + i, times.get(results[i]!.treeSize)!));
-        writes = writes.then(() => space.write({ puts }));
-        await writes;
+        // Left out of the index, but for the block it is filling at the end: the index reads that
+        // block's postings back from its entries' records when it opens.
+        const from = options.skipIndex === true ? Math.max(0, blockOf(size) - first) : 0;
+        if (from >= entries.length) return undefined;
+        return { from, drafts: await pool.indexDrafts(entries.slice(from)), times: results.slice(from).map((r) => times.get(r.treeSize)!) };
       });
-      indexing.push(appended);
-      inFlight.push(appended);
+      // Unhandled until its turn in the chain below: it is awaited there.
+      drafted.catch(() => {});
+      writes = writes.then(async () => {
+        const made = await drafted;
+        if (made === undefined) return;
+        const puts: KeyValue[] = [];
+        made.drafts.forEach((draft, i) => postings.add(placeDraft(draft, first + made.from + i, made.times[i]!), puts));
+        await space.write({ puts });
+        postings.written(first + entries.length);
+      });
+      inFlight.push(writes);
       if (inFlight.length >= 4) await inFlight.shift();
       if (performance.now() - lastSay > 15_000) {
         lastSay = performance.now();
         options.log(`pre-filling: ${first + entries.length} entries appended`);
       }
     }
-    await Promise.all(indexing);
     await writes;
     // The index's state: caught up to the log, at the log's root (EntryIndex.open checks it).
     await space.write({ puts: [[STATE_KEY, encodeState({ format: INDEX_FORMAT, size, rootHash: await log.rootAt(size) })]] });
@@ -128,6 +139,6 @@ export async function prefill(options: PrefillOptions): Promise<{ seconds: numbe
   }
   return {
     seconds: (performance.now() - started) / 1000,
-    how: `MerkleLog.appendMany from ${TEMPLATES} signed templates, ${options.skipIndex === true ? 'left out of the entry index (--skip-index)' : "index records made by the service's worker threads and written directly"}`,
+    how: `MerkleLog.appendMany from ${TEMPLATES} signed templates, ${options.skipIndex === true ? 'left out of the entry index (--skip-index) but for the entries of its last, unfinished block of postings' : "index records made by the service's worker threads and written directly"}`,
   };
 }

@@ -8,8 +8,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EntryIndex, indexEntry } from '../../index/index.js';
-import { decodeState, encodeState, INDEX_FORMAT, recordsOf, STATE_KEY } from '../../index/keys.js';
+import { EntryIndex, indexEntry, placedOf, POSTINGS_BLOCK, PostingsBuffer } from '../../index/index.js';
+import { decodeState, encodeState, INDEX_FORMAT, STATE_KEY } from '../../index/keys.js';
 import { ed25519NoteSigner, type KeyValueSpace, LevelDbStorage, MerkleLog, noteCheckpointSigner, type SignedTreeHead } from '../../log/index.js';
 import { tempDir } from '../support/log.js';
 import { seededRandom } from '../support/naive-tree.js';
@@ -68,12 +68,16 @@ async function expected(log: MerkleLog, size: number): Promise<Map<string, strin
     from = page.at(-1)!.size + 1;
   }
   let h = 0;
+  // Each entry's record and the postings of each complete block, made from the scan alone.
+  const postings = new PostingsBuffer();
   for (let first = 0; first < size; first += 1000) {
     const entries = await log.entries(first, Math.min(1000, size - first));
+    const records: [Uint8Array, Uint8Array][] = [];
     entries.forEach((entry, i) => {
       while (heads[h]!.size <= first + i) h++;
-      for (const [k, v] of recordsOf(indexEntry(entry, first + i, heads[h]!.timestamp))) out.set(hex(k), hex(v));
+      postings.add(placedOf(indexEntry(entry, first + i, heads[h]!.timestamp)), records);
     });
+    for (const [k, v] of records) out.set(hex(k), hex(v));
   }
   out.set(hex(STATE_KEY), hex(encodeState({ format: INDEX_FORMAT, size, rootHash: await log.rootAt(size) })));
   return out;
@@ -93,6 +97,7 @@ describe('entry index crash safety', () => {
     };
     let acks = 0;
     let behind = 0;
+    let size = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const batch = [1, 7, 50, 300][random(4)]!;
       const run = await runAndKill(dir, env, batch, 30 + random(400));
@@ -116,11 +121,13 @@ describe('entry index crash safety', () => {
         expect((await index.entry(log.size - 1))?.payload).toBe('valid');
         await index.close();
         expect(await dump(space), `round ${round}: the index caught up to ${log.size}`).toEqual(await expected(log, log.size));
+        size = log.size;
       } finally {
         await log.close();
       }
     }
     expect(acks, 'the writer got work done between kills').toBeGreaterThan(ROUNDS * 10);
     expect(behind, 'some kills left the index behind the log').toBeGreaterThan(0);
+    expect(size, 'the writer completed blocks of postings, so kills fell before, during and after their writes').toBeGreaterThan(POSTINGS_BLOCK);
   }, 240_000);
 });
