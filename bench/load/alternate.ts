@@ -5,7 +5,8 @@
 // the other compares the machine as much as the code; alternating short runs and their means
 // (and the server CPU each registration cost, which moves less) is how docs/benchmarks.md
 // compares two commits. `--rate R` runs an open loop at R a second instead of the closed loop;
-// `--a-env K=V,…` and `--b-env` set variables in one side's service. Each side runs with the node
+// `--a-env K=V,…` and `--b-env` set variables in one side's service, `--a-workers N` and
+// `--b-workers N` its admission worker threads (atlog serve --workers). Each side runs with the node
 // flags of its own checkout's start script (startFlags in server.ts); a NODE_OPTIONS set here adds
 // to them, but node lets its command line win over NODE_OPTIONS.
 //
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     b: { type: 'string' },
     'a-env': { type: 'string' },
     'b-env': { type: 'string' },
+    'a-workers': { type: 'string' },
+    'b-workers': { type: 'string' },
     rounds: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '12' },
     concurrency: { type: 'string', default: '256' },
@@ -61,15 +64,26 @@ function environment(text: string | undefined, name: string): Record<string, str
   return env;
 }
 
+function workers(text: string | undefined, name: string): string[] {
+  if (text === undefined) return [];
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 64) fail(`--${name} must be an integer from 0 to 64`);
+  return ['--workers', String(n)];
+}
+
 const sides = {
-  A: { atlog: build(values.a, 'a'), env: environment(values['a-env'], 'a-env') },
-  B: { atlog: build(values.b, 'b'), env: environment(values['b-env'], 'b-env') },
+  A: { atlog: build(values.a, 'a'), env: environment(values['a-env'], 'a-env'), args: workers(values['a-workers'], 'a-workers') },
+  B: { atlog: build(values.b, 'b'), env: environment(values['b-env'], 'b-env'), args: workers(values['b-workers'], 'b-workers') },
 };
 const rounds = positive(values.rounds, '--rounds');
 const seconds = positive(values.seconds, '--seconds');
 const concurrency = positive(values.concurrency, '--concurrency');
 const rate = values.rate === undefined ? undefined : positive(values.rate, '--rate');
 
+for (const [name, side] of Object.entries(sides)) {
+  const env = Object.entries(side.env).map(([k, v]) => `${k}=${v}`);
+  console.log(`${name}: ${side.atlog}${side.args.length > 0 ? ` ${side.args.join(' ')}` : ''}${env.length > 0 ? ` (${env.join(', ')})` : ''}`);
+}
 const root = mkdtempSync(join(tmpdir(), 'atlog-alternate-'));
 const service = prepareService(root, { agents: 32 });
 const generator = fork(new URL('./generator.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -86,7 +100,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const side of round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
       const dataDir = join(root, `data-${side}-${round}`);
-      const server = await startService({ dataDir, logFile: join(root, `serve-${side}.log`), args: service.serveArgs, atlog: sides[side].atlog, env: sides[side].env });
+      const server = await startService({ dataDir, logFile: join(root, `serve-${side}.log`), args: [...service.serveArgs, ...sides[side].args], atlog: sides[side].atlog, env: sides[side].env });
       try {
         await order({ type: 'reuse' });
         const before = threadCpu(server.pid);

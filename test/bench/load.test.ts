@@ -52,9 +52,17 @@ describe('bench:load', () => {
     expect(runs).toEqual(['A1', 'B1', 'B2', 'A2']);
     expect(closed.stdout).toMatch(/^A \(.+\): mean [1-9]\d* registrations\/s, \d+ µs of server CPU each, over 2 runs$/m);
     expect(closed.stdout).toMatch(/^B \(.+\): mean [1-9]\d* registrations\/s, \d+ µs of server CPU each, over 2 runs$/m);
-    const open = await runLoad(['--a', REPO_ROOT, '--b', REPO_ROOT, '--rounds', '1', '--seconds', '1', '--rate', '50'], script);
+    expect(closed.stdout).toMatch(/^B: .*bin\/atlog\.js \(ATLOG_LOG_LEVEL=warn\)$/m);
+    // B admits on the event loop (--workers 0): the run says so, and both sides still register.
+    const open = await runLoad(['--a', REPO_ROOT, '--b', REPO_ROOT, '--b-workers', '0', '--rounds', '1', '--seconds', '1', '--rate', '50'], script);
     expect(open.code, open.stderr).toBe(0);
+    expect(open.stdout).toMatch(/^A: .*bin\/atlog\.js$/m);
+    expect(open.stdout).toMatch(/^B: .*bin\/atlog\.js --workers 0$/m);
     expect(open.stdout).toMatch(/^A round 1: \d+\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, .*no errors$/m);
+    expect(open.stdout).toMatch(/^B round 1: \d+\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, .*no errors$/m);
+    const badWorkers = await runLoad(['--a', REPO_ROOT, '--b', REPO_ROOT, '--a-workers', 'two'], script);
+    expect(badWorkers.code).toBe(2);
+    expect(badWorkers.stderr.trim()).toBe('alternate: --a-workers must be an integer from 0 to 64');
     // A checkout without a build: one line, exit 2, nothing run.
     const bad = await runLoad(['--a', REPO_ROOT, '--b', join(REPO_ROOT, 'docs')], script);
     expect(bad.code).toBe(2);
