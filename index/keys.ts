@@ -179,9 +179,9 @@ export function lookupsOf(record: EntryDescription): [Field, string][] {
 // the statement was admitted, or from the log later) and completed once the log has placed it:
 //
 //   u8 version ‖ u8 type code ‖ u8 flags (1: the time is known) ‖ u64 time ‖ u32 JSON length ‖ JSON
-//   ‖ (u16 length ‖ secondary key prefix)*
+//   ‖ (u16 length ‖ key prefix of a (field, value))*
 //
-// Completing one writes two u64s into a copy of the JSON and the index after each prefix: no parse.
+// Completing one writes two u64s before a copy of the JSON and takes the prefixes as they are: no parse.
 const DRAFT_VERSION = 1;
 const DRAFT_HEAD_BYTES = 15;
 const TIME_KNOWN = 1;

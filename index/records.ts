@@ -22,7 +22,7 @@ export const ENTRY_TYPES = [
 ] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
-/** Stable one-byte codes for the types, as stored in secondary keys: never renumber. */
+/** Stable one-byte codes for the types, as stored in postings: never renumber. */
 export const ENTRY_TYPE_CODES: Readonly<Record<EntryType, number>> = Object.freeze({
   other: 0,
   'exec-audit': 1,
@@ -108,7 +108,7 @@ export interface IndexedEntry {
   readonly measurements: readonly IndexedMeasurement[];
 }
 
-/** Longest value a secondary key holds (bytes of UTF-8); longer values are not indexed under it. */
+/** Longest value indexed under a field (bytes of UTF-8); longer values are not indexed under it. */
 export const MAX_KEY_VALUE_BYTES = 1024;
 const MAX_LIST = 256;
 const ENTRY_ID = /^[0-9a-f]{64}$/;

@@ -15,8 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceCheckpointSigner, ServiceWorkers } from '../../api/index.js';
 import { EntryIndex, INDEX_FORMAT, placeDraft, PostingsBuffer } from '../../index/index.js';
-import { blockOf } from '../../index/keys.js';
-import { encodeState, STATE_KEY } from '../../index/keys.js';
+import { blockOf, encodeState, STATE_KEY } from '../../index/keys.js';
 import { type CheckpointSigner, type KeyValue, LevelDbStorage, MerkleLog } from '../../log/index.js';
 import { registeredStatement } from '../../receipts/index.js';
 import { policyFromOptions } from '../../statements/index.js';
@@ -110,7 +109,7 @@ export async function prefill(options: PrefillOptions): Promise<{ seconds: numbe
         if (from >= entries.length) return undefined;
         return { from, drafts: await pool.indexDrafts(entries.slice(from)), times: results.slice(from).map((r) => times.get(r.treeSize)!) };
       });
-      // Unhandled until its turn in the chain below: it is awaited there.
+      // Awaited in its turn in the chain below; until then its rejection must not count as unhandled.
       drafted.catch(() => {});
       writes = writes.then(async () => {
         const made = await drafted;
