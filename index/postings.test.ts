@@ -5,10 +5,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type KeyValue, type KeyValueSpace, LevelDbStorage, MerkleLog, type SignedTreeHead } from '../log/index.js';
+import { type KeyValue, type KeyValueSpace, LevelDbStorage, MerkleLog } from '../log/index.js';
 import { registeredStatement, signStatement } from '../receipts/index.js';
 import { execAuditPayload } from '../test/support/agent-statements.js';
-import { tempDir, testSigner } from '../test/support/log.js';
+import { allCheckpoints, tempDir, testSigner } from '../test/support/log.js';
 import { seededRandom } from '../test/support/naive-tree.js';
 import { EntryIndex, entryDraft, IndexError, indexEntry, indexRecords, placeDraft, type PlacedEntry, POSTINGS_BLOCK, PostingsBuffer } from './index.js';
 import { decodePostings, entryKey, postingsKey, STATE_KEY, valuePrefix } from './keys.js';
@@ -175,13 +175,7 @@ async function append(log: MerkleLog, from: number, to: number): Promise<void> {
 
 /** What the index must hold for the whole log, from the log alone. */
 async function expectedRecords(log: MerkleLog): Promise<string[][]> {
-  const heads: SignedTreeHead[] = [];
-  for (let from = 1; ; ) {
-    const page = await log.checkpoints(from, 1000);
-    heads.push(...page);
-    if (page.length < 1000) break;
-    from = page.at(-1)!.size + 1;
-  }
+  const heads = await allCheckpoints(log);
   const entries: Uint8Array[] = [];
   for (let first = 0; first < log.size; first += 1000) entries.push(...(await log.entries(first, Math.min(1000, log.size - first))));
   return sorted(indexRecords(entries.map((entry, i) => placeDraft(entryDraft(entry), i, heads.find((h) => h.size > i)!.timestamp))));

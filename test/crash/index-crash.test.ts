@@ -10,8 +10,8 @@ import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EntryIndex, indexEntry, placedOf, POSTINGS_BLOCK, PostingsBuffer } from '../../index/index.js';
 import { decodeState, encodeState, INDEX_FORMAT, STATE_KEY } from '../../index/keys.js';
-import { ed25519NoteSigner, type KeyValueSpace, LevelDbStorage, MerkleLog, noteCheckpointSigner, type SignedTreeHead } from '../../log/index.js';
-import { tempDir } from '../support/log.js';
+import { ed25519NoteSigner, type KeyValueSpace, LevelDbStorage, MerkleLog, noteCheckpointSigner } from '../../log/index.js';
+import { allCheckpoints, tempDir } from '../support/log.js';
 import { seededRandom } from '../support/naive-tree.js';
 import { requireFreshBuild } from '../support/built.js';
 import { REPO_ROOT } from '../support/vectors.js';
@@ -60,13 +60,7 @@ async function dump(space: KeyValueSpace): Promise<Map<string, string>> {
 async function expected(log: MerkleLog, size: number): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (size === 0) return out;
-  const heads: SignedTreeHead[] = [];
-  for (let from = 1; ; ) {
-    const page = await log.checkpoints(from, 1000);
-    heads.push(...page);
-    if (page.length < 1000) break;
-    from = page.at(-1)!.size + 1;
-  }
+  const heads = await allCheckpoints(log);
   let h = 0;
   // Each entry's record and the postings of each complete block, made from the scan alone.
   const postings = new PostingsBuffer();

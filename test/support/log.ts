@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import type { CheckpointSigner, TreeHead } from '../../log/index.js';
+import type { CheckpointSigner, MerkleLog, SignedTreeHead, TreeHead } from '../../log/index.js';
 import { writeUint64BE } from '../../util/index.js';
 
 // Every directory made by tempDir in this test file. One hook, registered when a test file
@@ -44,4 +44,15 @@ export function testSigner(): CheckpointSigner & { publicKey: KeyObject; verify(
       return verify(null, headBytes(head), publicKey, head.signature);
     },
   };
+}
+
+/** Every checkpoint the log has signed, oldest first, read a page at a time. */
+export async function allCheckpoints(log: MerkleLog): Promise<SignedTreeHead[]> {
+  const heads: SignedTreeHead[] = [];
+  for (let from = 1; ; ) {
+    const page = await log.checkpoints(from, 1000);
+    heads.push(...page);
+    if (page.length < 1000) return heads;
+    from = page.at(-1)!.size + 1;
+  }
 }
