@@ -299,11 +299,12 @@ export class EntryIndex {
    */
   private postingsOf(prefix: Uint8Array, start: number, end: number): { next(): Promise<readonly Posting[] | undefined> } {
     const last = blockOf(end - 1);
+    // The block of `end - 1` is written once the indexed size is past it, and held until then.
     const held = last + POSTINGS_BLOCK > this.state.size ? this.postings.held(last) : undefined;
-    let tail: Posting[] | undefined = held?.between(prefix, start, end);
     if (held === undefined && last + POSTINGS_BLOCK > this.state.size) {
       throw new IndexError('INDEX_CORRUPT', `the postings of block ${last} are neither written nor held`);
     }
+    let tail: Posting[] | undefined = held?.between(prefix, start, end);
     const written = held === undefined ? last + POSTINGS_BLOCK : last;
     let block = blockOf(start);
     return {

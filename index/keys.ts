@@ -372,27 +372,18 @@ export class PostingsBlock {
   truncate(size: number): void {
     if (size >= this.end) return;
     const offset = Math.max(0, size - this.start);
-    for (const value of this.all()) {
-      const p = value.postings;
+    // Rare (a write that failed): the values that keep postings are chained again from scratch.
+    const kept = [...this.all()].filter(({ postings: p }) => {
       let keep = p.length;
       while (keep > 0 && p[keep - 3]! >= offset) keep -= 3;
       p.length = keep;
-    }
-    // Values left without postings are dropped from their chains.
-    for (const [hash, first] of this.values) {
-      let head: ValuePostings | undefined = first;
-      while (head !== undefined && head.postings.length === 0) head = head.next;
-      if (head === undefined) {
-        this.values.delete(hash);
-        continue;
-      }
-      this.values.set(hash, head);
-      for (let value = head; ; ) {
-        const next: ValuePostings | undefined = value.next;
-        if (next === undefined) break;
-        if (next.postings.length === 0) value.next = next.next;
-        else value = next;
-      }
+      return keep > 0;
+    });
+    this.values.clear();
+    for (const value of kept) {
+      const hash = prefixHash(value.prefix);
+      value.next = this.values.get(hash);
+      this.values.set(hash, value);
     }
     this.end = Math.max(this.start, size);
   }
