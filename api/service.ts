@@ -104,6 +104,11 @@ export class TransparencyService {
   readonly metrics: ServiceMetrics;
   /** Signed tree heads opened for receipts, by tree size, oldest first (see openHead). */
   private readonly openedHeads = new Map<number, OpenedReceiptHead>();
+  /**
+   * Heads being opened, by tree size: the registrations a batch integrates all ask for their
+   * receipts under its new checkpoint at once, and share one opening instead of each making its own.
+   */
+  private readonly openingHeads = new Map<number, Promise<OpenedReceiptHead>>();
   /** Registrations between the readiness check and their answer: close() lets them finish. */
   private readonly registering = new Set<Promise<unknown>>();
   /** Appraisal of agents against their profiles, its results logged as the service's own statements. */
@@ -344,11 +349,21 @@ export class TransparencyService {
   }
 
   /** The head of `treeSize` opened for receipts, kept for the few latest sizes (most receipts are under them). */
-  private async openHead(treeSize: number): Promise<OpenedReceiptHead> {
-    const opened = openReceiptHead(receiptHead(await this.signedHead(treeSize)));
-    this.openedHeads.set(treeSize, opened);
-    if (this.openedHeads.size > OPENED_HEADS) this.openedHeads.delete(this.openedHeads.keys().next().value!);
-    return opened;
+  private openHead(treeSize: number): Promise<OpenedReceiptHead> {
+    let opening = this.openingHeads.get(treeSize);
+    if (opening === undefined) {
+      opening = this.signedHead(treeSize)
+        .then((head) => {
+          const opened = openReceiptHead(receiptHead(head));
+          this.openedHeads.set(treeSize, opened);
+          if (this.openedHeads.size > OPENED_HEADS) this.openedHeads.delete(this.openedHeads.keys().next().value!);
+          return opened;
+        })
+        // Kept only while it is pending: a failed opening is tried again by the next receipt.
+        .finally(() => this.openingHeads.delete(treeSize));
+      this.openingHeads.set(treeSize, opening);
+    }
+    return opening;
   }
 
   /** A consistency receipt from `from` to the checkpoint at `to` (default: the latest). */
