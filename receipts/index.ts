@@ -93,6 +93,7 @@ export {
   parseStatement,
   signStatement,
   verifyPreimage,
+  verifyParsedStatementSignature,
   verifyStatementSignature,
 } from './statement.js';
 export {

@@ -10,6 +10,7 @@ import {
   digestPreimage,
   parseStatement,
   signStatement,
+  verifyParsedStatementSignature,
   verifyPreimage,
   verifyStatementSignature,
 } from './statement.js';
@@ -156,6 +157,27 @@ describe('signStatement → parseStatement', () => {
     });
     expectCode(() => verifyStatementSignature(unknown, issuer.publicKey), 'COSE_CRIT_UNKNOWN');
     verifyStatementSignature(unknown, issuer.publicKey, { criticalLabels: [-70000] });
+  });
+
+  it('a statement parsed by the caller itself is verified without a second decode, with the same refusals', () => {
+    const bytes = signStatement({ key: issuer.privateKey, iss: 'i', sub: 's', payload: PAYLOAD });
+    expect(verifyParsedStatementSignature(parseStatement(bytes), issuer.publicKey)).toBe(CoseAlgorithm.ES256);
+    expectCode(() => verifyParsedStatementSignature(parseStatement(bytes), other.publicKey), 'COSE_BAD_SIGNATURE');
+    const altered = bytes.slice();
+    altered[altered.length - 80]! ^= 1; // in the payload, before the 64-byte signature
+    expectCode(() => verifyParsedStatementSignature(parseStatement(altered), issuer.publicKey), 'COSE_BAD_SIGNATURE');
+    expectCode(() => verifyParsedStatementSignature(parseStatement(bytes), issuer.publicKey, { algorithms: [CoseAlgorithm.EdDSA] }), 'COSE_ALG_NOT_ALLOWED');
+    const detached = signStatement({ key: issuer.privateKey, iss: 'i', sub: 's', payload: PAYLOAD, detached: true });
+    expectCode(() => verifyParsedStatementSignature(parseStatement(detached), issuer.publicKey), 'COSE_PAYLOAD_MISSING');
+    // crit: the labels this module processes, and no others, as verifyStatementSignature.
+    const critical = (labels: Label[], extra: [Label, CborValue][]) =>
+      signSign1({
+        key: issuer.privateKey,
+        payload: PAYLOAD,
+        protectedHeader: new Map<Label, CborValue>([[HeaderLabel.crit, labels], ...extra, [HeaderLabel.cwtClaims, claims()], [HeaderLabel.kid, KID]]),
+      });
+    verifyParsedStatementSignature(parseStatement(critical([HeaderLabel.cwtClaims], [])), issuer.publicKey);
+    expectCode(() => verifyParsedStatementSignature(parseStatement(critical([-70000], [[-70000, 1]])), issuer.publicKey), 'COSE_CRIT_UNKNOWN');
   });
 
   it('refuses to set its own labels through protectedHeader, and bad arguments', () => {

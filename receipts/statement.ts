@@ -303,6 +303,22 @@ export function verifyStatementSignature(
 }
 
 /**
+ * @internal {@link verifyStatementSignature} for a statement the caller itself has just parsed
+ * with {@link parseStatement} from bytes it holds (the registration policy, which has parsed
+ * every statement to resolve its issuer): the same signature checks, without decoding those
+ * bytes a second time. Any other object, or bytes, goes through verifyStatementSignature, which
+ * trusts no field of an object it is handed.
+ */
+export function verifyParsedStatementSignature(
+  parsed: SignedStatement,
+  issuerPublicKey: KeyObject,
+  options: { readonly algorithms?: readonly CoseAlgorithm[] } = {},
+): CoseAlgorithm {
+  if (parsed.sign1.payload === null) throw new CoseError('COSE_PAYLOAD_MISSING', 'the payload is detached; verify with verifyStatementSignature and the payload');
+  return verifyDecodedSignature(parsed.sign1, issuerPublicKey, { algorithms: options.algorithms, criticalLabels: STATEMENT_LABELS });
+}
+
+/**
  * Checks that `preimage` hashes, with the envelope's algorithm, to the statement's attached
  * digest. It says nothing about who signed: pair it with {@link verifyStatementSignature} (which
  * also takes the preimage, and is the only check possible when the digest is detached).

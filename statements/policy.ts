@@ -18,7 +18,7 @@ import {
   keyCurve,
   parseStatement,
   type SignedStatement,
-  verifyStatementSignature,
+  verifyParsedStatementSignature,
 } from '../receipts/index.js';
 import { AtlogError, toHex } from '../util/index.js';
 import {
@@ -354,8 +354,8 @@ class Policy implements RegistrationPolicy {
     const { key, issuer } = this.#resolveIssuer(parsed, now);
     // 6. signature.
     try {
-      // The size is already checked, so the decoder's default limits (its fast path) hold it.
-      verifyStatementSignature(statement, key, { algorithms: settings.algorithms });
+      // `parsed` is this call's own parse of `statement`, so its signature is checked without a second decode.
+      verifyParsedStatementSignature(parsed, key, { algorithms: settings.algorithms });
     } catch (error) {
       if (!(error instanceof CoseError)) throw error;
       throw refusal('POLICY_BAD_SIGNATURE', 'signature', `the signature does not verify with the issuer's key (${error.code}: ${error.message})`, error);
