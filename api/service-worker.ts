@@ -3,7 +3,7 @@
 // runs is a pure function of the bytes it is sent.
 import { parentPort, workerData } from 'node:worker_threads';
 import { entryDraft } from '../index/index.js';
-import { registeredFromSign1 } from '../receipts/index.js';
+import { registeredFromDecoded } from '../receipts/index.js';
 import { PolicyError, policyFromOptions, type RegistrationPolicy } from '../statements/index.js';
 import type { WorkerPolicyOptions } from './workers.js';
 import { type AdmissionOutcome, packBytes, unpackBytes, type WorkerJob, type WorkerReply } from './worker-messages.js';
@@ -36,7 +36,7 @@ function answer(job: WorkerJob): WorkerReply {
   for (let i = 0; i < parts.length; i++) {
     try {
       const admission = policy.admit(parts[i]!, { now: new Date(job.now[i]!) });
-      const entry = registeredFromSign1(admission.statement.sign1);
+      const entry = registeredFromDecoded(parts[i]!, admission.statement.sign1);
       // The draft from the policy's own parse of the statement and of its payload (remembered).
       entries.push(entry, entryDraft(entry, admission.statement));
       outcomes.push(null);

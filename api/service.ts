@@ -25,7 +25,7 @@ import {
   inclusionReceiptUnder,
   type OpenedReceiptHead,
   openReceiptHead,
-  registeredFromSign1,
+  registeredFromDecoded,
   registeredStatement,
   signStatement,
 } from '../receipts/index.js';
@@ -304,7 +304,7 @@ export class TransparencyService {
   /** The policy's decision on this thread, when the service has no worker threads. */
   private admitHere(statement: Uint8Array): AdmittedEntry {
     const admitted = this.options.policy.admit(statement, { now: new Date(this.now()) }).statement;
-    const entry = registeredFromSign1(admitted.sign1);
+    const entry = registeredFromDecoded(statement, admitted.sign1);
     return { entry, draft: entryDraft(entry, admitted) };
   }
 

@@ -100,6 +100,7 @@ export {
   type TransparentOptions,
   attachReceipts,
   extractReceipts,
+  registeredFromDecoded,
   registeredFromSign1,
   registeredStatement,
   statementLeafHash,

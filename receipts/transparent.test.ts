@@ -7,7 +7,7 @@ import { generateKeyPair } from './keys.js';
 import { HeaderLabel, type Label } from './labels.js';
 import { decodeSign1, encodeSign1 } from './sign1.js';
 import { signStatement } from './statement.js';
-import { attachReceipts, extractReceipts, registeredFromSign1, registeredStatement, statementLeafHash } from './transparent.js';
+import { attachReceipts, extractReceipts, registeredFromDecoded, registeredFromSign1, registeredStatement, statementLeafHash } from './transparent.js';
 import { inclusionReceipt, signTreeHead } from './receipt.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -53,6 +53,27 @@ describe('the leaf rule: registeredStatement', () => {
     const withUnprotected = encodeSign1({ ...decodeSign1(statement), unprotectedHeader: new Map<Label, CborValue>([[HeaderLabel.receipts, [new Uint8Array([0xd2])]]]) });
     for (const bytes of [statement, withUnprotected]) {
       expect(Buffer.from(registeredFromSign1(decodeSign1(bytes))).equals(Buffer.from(registeredStatement(bytes)))).toBe(true);
+    }
+  });
+
+  it('from the statement and its decoding: the statement itself when already registered, else its re-encoding', () => {
+    const key = generateKeyPair(CoseAlgorithm.ES256);
+    const sign = (payload: Uint8Array, detached = false) => signStatement({ key: key.privateKey, iss: 'https://agents.example/d', sub: 'd', payload, detached });
+    // Payload and header lengths on each side of every CBOR head size (23/24, 255/256 bytes).
+    const registered = [0, 1, 23, 24, 255, 256, 65_535 - 200].map((n) => sign(new Uint8Array(n).fill(7)));
+    registered.push(sign(utf8('detached'), true));
+    for (const bytes of registered) {
+      const decoded = decodeSign1(bytes);
+      expect(registeredFromDecoded(bytes, decoded)).toBe(bytes);
+      expect(hex(registeredFromSign1(decoded))).toBe(hex(bytes));
+    }
+    const untagged = encodeSign1(decodeSign1(statement), { tagged: false });
+    for (const bytes of [withUnprotected, untagged, withReceiptsLabel([receiptFor(1)])]) {
+      const decoded = decodeSign1(bytes, { requireTag: false });
+      const entry = registeredFromDecoded(bytes, decoded);
+      expect(entry).not.toBe(bytes);
+      expect(hex(entry)).toBe(hex(registeredFromSign1(decoded)));
+      expect(hex(entry)).toBe(hex(registeredStatement(encodeSign1(decoded))));
     }
   });
 

@@ -46,6 +46,27 @@ export function registeredFromSign1(sign1: CoseSign1): Uint8Array {
   });
 }
 
+/**
+ * The registered statement of `statement`, given the COSE_Sign1 that {@link decodeSign1} made of
+ * exactly those bytes: `statement` itself when it is one already (tagged, its unprotected header
+ * empty), else {@link registeredFromSign1}. The decoder accepts only minimal, definite-length
+ * encodings, so re-encoding such a statement would give its own bytes back; the length is checked
+ * as well, and anything else is re-encoded.
+ */
+export function registeredFromDecoded(statement: Uint8Array, sign1: CoseSign1): Uint8Array {
+  if (sign1.tagged && sign1.unprotectedHeader.size === 0 && statement.length === registeredLength(sign1)) return statement;
+  return registeredFromSign1(sign1);
+}
+
+/** The bytes of `18([protected, {}, payload / nil, signature])`: tag and array heads, the empty map. */
+function registeredLength(sign1: CoseSign1): number {
+  return 3 + byteStringLength(sign1.protectedBytes.length) + (sign1.payload === null ? 1 : byteStringLength(sign1.payload.length)) + byteStringLength(sign1.signature.length);
+}
+
+function byteStringLength(length: number): number {
+  return length + (length < 24 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : length < 0x100000000 ? 5 : 9);
+}
+
 /** The RFC 9162 leaf hash of a statement's entry: SHA-256(0x00 ‖ registeredStatement(statement)). */
 export function statementLeafHash(statement: Uint8Array, options: TransparentOptions = {}): Uint8Array {
   return hashLeaf(registeredStatement(statement, options));
