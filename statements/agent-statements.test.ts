@@ -715,6 +715,14 @@ describe('hostile payloads', () => {
     expect(Object.isFrozen(parsed)).toBe(true);
     expect(Object.isFrozen(parsed.authority.act)).toBe(true);
     expect(Object.isFrozen(parsed.par)).toBe(true);
+    // Every object and array of every variant, at every depth.
+    const unfrozen = (value: unknown, path: string): string[] =>
+      typeof value !== 'object' || value === null
+        ? []
+        : [...(Object.isFrozen(value) ? [] : [path]), ...Object.entries(value).flatMap(([key, member]) => unfrozen(member, `${path}/${key}`))];
+    for (const [name, label, payload] of variants()) {
+      expect(unfrozen(parseAgentPayload(name, enc(payload)), ''), label).toEqual([]);
+    }
   });
 });
 
