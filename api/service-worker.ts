@@ -37,8 +37,8 @@ function answer(job: WorkerJob): WorkerReply {
     try {
       const admission = policy.admit(parts[i]!, { now: new Date(job.now[i]!) });
       const entry = registeredFromDecoded(parts[i]!, admission.statement.sign1);
-      // The draft from the policy's own parse of the statement and of its payload (remembered).
-      entries.push(entry, entryDraft(entry, admission.statement));
+      // The draft from the policy's own parse of the statement and of its payload.
+      entries.push(entry, entryDraft(entry, admission.statement, admission.agentPayload));
       outcomes.push(null);
     } catch (error) {
       outcomes.push(

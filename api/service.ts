@@ -303,9 +303,9 @@ export class TransparencyService {
 
   /** The policy's decision on this thread, when the service has no worker threads. */
   private admitHere(statement: Uint8Array): AdmittedEntry {
-    const admitted = this.options.policy.admit(statement, { now: new Date(this.now()) }).statement;
-    const entry = registeredFromDecoded(statement, admitted.sign1);
-    return { entry, draft: entryDraft(entry, admitted) };
+    const admission = this.options.policy.admit(statement, { now: new Date(this.now()) });
+    const entry = registeredFromDecoded(statement, admission.statement.sign1);
+    return { entry, draft: entryDraft(entry, admission.statement, admission.agentPayload) };
   }
 
   /** Where a registration stands: its receipt under the latest checkpoint, pending, or unknown. */

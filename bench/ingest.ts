@@ -15,8 +15,6 @@ import { makeAgents, signExecAudit } from './load/workload.js';
 import { cpuClock, type Figure, median, rate } from './measure.js';
 
 const STATEMENTS = 2048;
-/** Few enough that their parsed payloads are remembered, as right after admission. */
-const REMEMBERED = 256;
 /** Entries per storage batch: about what the sequencer integrates at a few thousand a second. */
 const BATCH = 128;
 const STORAGE_BATCHES = 200;
@@ -26,9 +24,10 @@ export async function benchIngest(options: { readonly log: (line: string) => voi
   const agents = makeAgents(32);
   const statements = Array.from({ length: STATEMENTS }, (_, i) => signExecAudit(agents[i % agents.length]!, Math.floor(i / agents.length), 'bench-ingest'));
   const policy = createPolicy({ issuerKeys: agents.map((agent) => agent.publicKey) });
-  const admitted = statements.map((statement) => policy.admit(statement).statement);
+  const admissions = statements.map((statement) => policy.admit(statement));
+  const admitted = admissions.map((admission) => admission.statement);
   const entries = admitted.map((statement) => registeredFromSign1(statement.sign1));
-  const drafts = entries.map((entry, i) => entryDraft(entry, admitted[i]));
+  const drafts = entries.map((entry, i) => entryDraft(entry, admitted[i], admissions[i]!.agentPayload));
   const bytes = statements.reduce((sum, s) => sum + s.length, 0) / STATEMENTS;
 
   // The ceiling: node:crypto's ES256 verify of each statement's own Sig_structure.
@@ -51,7 +50,11 @@ export async function benchIngest(options: { readonly log: (line: string) => voi
     ['parseStatement', () => parseStatement(statements[n++ % STATEMENTS]!), 'strict CBOR decode of the COSE_Sign1 and the SCITT header checks'],
     ['registeredFromSign1', () => registeredFromSign1(admitted[n++ % STATEMENTS]!.sign1), 'the log entry: the statement with its unprotected header emptied'],
     // From the policy's parses, whose payload arrays still have their parsed values, as right after admission.
-    ['entryDraft (payload remembered)', () => entryDraft(entries[n % REMEMBERED]!, admitted[n++ % REMEMBERED]), "the entry index's records but for the entry's place, from the parse the policy made, its payload's value remembered as right after admission"],
+    [
+      'entryDraft (payload handed over)',
+      () => entryDraft(entries[n % STATEMENTS]!, admitted[n % STATEMENTS], admissions[n++ % STATEMENTS]!.agentPayload),
+      "the entry index's records but for the entry's place, from the policy's parse of the statement and of its payload (Admission.agentPayload)",
+    ],
     ['placeDraft', () => placeDraft(drafts[n % STATEMENTS]!, n++, 1_767_225_600_000), "a draft completed with its place: the entry's record and its postings' keys"],
   ];
   const figures: Figure[] = [];

@@ -1,8 +1,9 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LevelDbStorage, MerkleLog } from '../log/index.js';
 import { parseStatement, registeredFromSign1, registeredStatement, signStatement } from '../receipts/index.js';
+import { type Admission, createPolicy } from '../statements/index.js';
 import { execAuditPayload } from '../test/support/agent-statements.js';
 import { tempDir, testSigner } from '../test/support/log.js';
 import { ExpectedDrafts } from './drafts.js';
@@ -124,6 +125,22 @@ describe('entry drafts', () => {
     expect(admitted.sign1.unprotectedHeader.size).toBe(1);
     const registered = registeredFromSign1(admitted.sign1);
     expect(hex(entryDraft(registered, admitted))).toBe(hex(entryDraft(registered)));
+  });
+
+  it('are the same made from an admission, its payload handed over, as from the entry; the payload is taken as given', () => {
+    const policy = createPolicy({ issuerKeys: [createPublicKey(key)] });
+    const entries = [entry(5), entry(6)];
+    const admissions = entries.map((bytes) => policy.admit(bytes));
+    for (const [i, admission] of admissions.entries()) {
+      expect(admission.agentPayload).toBeDefined();
+      expect(hex(entryDraft(entries[i]!, admission.statement, admission.agentPayload))).toBe(hex(entryDraft(entries[i]!)));
+    }
+    // Not parsed again: another statement's payload handed over is what the draft says (hence the
+    // rule that it is the admission's own).
+    const [five, six] = admissions as [Admission, Admission];
+    const crossed = describeEntry(registeredFromSign1(five.statement.sign1), five.statement, six.agentPayload).description;
+    expect(crossed.tid).toBe('task-6');
+    expect(describeEntry(registeredFromSign1(five.statement.sign1), five.statement, five.agentPayload).description.tid).toBe('task-5');
   });
 
   it('refuse a malformed draft with a typed error', () => {

@@ -18,6 +18,7 @@ import { readUint64BE, writeUint64BE } from '../util/index.js';
 import { IndexError } from './errors.js';
 import type { KeyValue } from '../log/index.js';
 import type { SignedStatement } from '../receipts/index.js';
+import type { AgentPayload } from '../statements/index.js';
 import { type DescribedEntry, describeEntry, type EntryDescription, ENTRY_TYPE_CODES, type EntryType, type IndexedEntry, MAX_KEY_VALUE_BYTES } from './records.js';
 
 /** The fields an entry can be looked up by. Stored as one byte: never renumber. */
@@ -187,11 +188,11 @@ const DRAFT_HEAD_BYTES = 15;
 const TIME_KNOWN = 1;
 
 /**
- * The draft of an entry's records: {@link draftOf} its description (`admitted`: see
- * describeEntry). Pure; never throws on an entry.
+ * The draft of an entry's records: {@link draftOf} its description (`admitted` and
+ * `admittedPayload`: see describeEntry). Pure; never throws on an entry.
  */
-export function entryDraft(entry: Uint8Array, admitted?: SignedStatement): Uint8Array {
-  return draftOf(describeEntry(entry, admitted));
+export function entryDraft(entry: Uint8Array, admitted?: SignedStatement, admittedPayload?: AgentPayload): Uint8Array {
+  return draftOf(describeEntry(entry, admitted, admittedPayload));
 }
 
 export function draftOf({ description, time }: DescribedEntry): Uint8Array {

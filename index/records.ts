@@ -150,9 +150,11 @@ function placeEntry(described: DescribedEntry, index: number, registeredAt: numb
  * `admitted` saves the parse when the caller has it: the parsed statement the entry was registered
  * from (`registeredFromSign1`), which reads as the entry does when its unprotected header was
  * already empty (the entry is that statement with it emptied); otherwise the entry is parsed.
- * Never throws.
+ * `admittedPayload` saves the payload's parse in that case: what the policy's agent-statements
+ * check read of `admitted`'s payload (`Admission.agentPayload`), the same value parseAgentPayload
+ * gives. Never throws.
  */
-export function describeEntry(entry: Uint8Array, admitted?: SignedStatement): DescribedEntry {
+export function describeEntry(entry: Uint8Array, admitted?: SignedStatement, admittedPayload?: AgentPayload): DescribedEntry {
   const entryId = toHex(hashLeaf(entry));
   let statement = admitted !== undefined && admitted.sign1.unprotectedHeader.size === 0 ? admitted : undefined;
   if (statement === undefined) {
@@ -171,11 +173,15 @@ export function describeEntry(entry: Uint8Array, admitted?: SignedStatement): De
   if (statement.hashEnvelope !== undefined) return { description: head('envelope'), time };
   if (agentType === undefined || statement.payload === null) return { description: head('opaque'), time };
   let payload: AgentPayload;
-  try {
-    payload = parseAgentPayload(agentType, statement.payload);
-  } catch (error) {
-    if (error instanceof AgentStatementError) return { description: head('invalid'), time };
-    throw error;
+  if (admittedPayload !== undefined && statement === admitted) {
+    payload = admittedPayload;
+  } else {
+    try {
+      payload = parseAgentPayload(agentType, statement.payload);
+    } catch (error) {
+      if (error instanceof AgentStatementError) return { description: head('invalid'), time };
+      throw error;
+    }
   }
   const p = payload as unknown as Record<string, unknown>;
   // The payload's iat, when it has one the index can hold, else the CWT iat.

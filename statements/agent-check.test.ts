@@ -18,6 +18,7 @@ import {
   developmentPolicy,
   didJwkFor,
   loadPolicy,
+  parseAgentPayload,
   parsePolicyConfig,
   policySummary,
 } from './index.js';
@@ -77,6 +78,30 @@ beforeAll(async () => {
     issuerKeys: [agentKey.publicKey],
     trustAnchors: loadTrustAnchors([root.der]),
     agentStatements: { profileAuthorities: [{ iss: PROFILE_ISS, agents: ['spiffe://domain-a.example/agent/*'] }] },
+  });
+});
+
+describe('the admission hands on the payload the check read', () => {
+  it('for every type, deep-frozen and equal to its own parse; for other statements none', () => {
+    for (const { name } of AGENT_STATEMENT_TYPES) {
+      const admission = closed.admit(statement(name));
+      expect(admission.agentPayload).toEqual(parseAgentPayload(name, admission.statement.payload!));
+      expect(Object.isFrozen(admission.agentPayload)).toBe(true);
+    }
+    const other = signStatement({ key: agentKey.privateKey, iss: 'https://a.example', sub: 's', contentType: 'application/json', payload: enc({ a: 1 }) });
+    expect(closed.admit(other).agentPayload).toBeUndefined();
+    const envelope = signStatement({ key: agentKey.privateKey, iss: 'https://a.example', sub: 's', payload: enc(example('exec-audit')), hashEnvelope: { preimageContentType: mediaType('exec-audit') } });
+    expect(closed.admit(envelope).agentPayload).toBeUndefined();
+  });
+
+  it('only from the agent-statements check: another check that returns a value hands on nothing', () => {
+    const returning = { name: 'returns-a-value', check: () => ({ agent: 'forged' }) };
+    const withOther = createPolicy({ issuerKeys: [agentKey.publicKey], agentStatements: { enabled: false }, payloadChecks: [returning] });
+    expect(withOther.admit(statement('exec-audit')).agentPayload).toBeUndefined();
+    // Listed by hand instead of by default, the check still hands its payload on, after any other.
+    const listed = createPolicy({ issuerKeys: [agentKey.publicKey], agentStatements: { enabled: false }, payloadChecks: [returning, agentStatementsCheck()] });
+    const admission = listed.admit(statement('exec-audit'));
+    expect(admission.agentPayload).toEqual(parseAgentPayload('exec-audit', admission.statement.payload!));
   });
 });
 

@@ -16,6 +16,7 @@ import type { SignedStatement } from '../receipts/index.js';
 import type { CanonicalJson } from '../util/index.js';
 import {
   AGENT_STATEMENT_NAMES,
+  type AgentPayload,
   AgentStatementError,
   type AgentStatementType,
   agentStatementType,
@@ -25,7 +26,7 @@ import { AGENT_PATTERN_PATTERN } from './agent-formats.js';
 import type { BehaviorProfilePayload } from './agent-types.js';
 import { badArgument, configError, quoted } from './errors.js';
 import type { AdmittedIssuer } from './policy.js';
-import type { PayloadCheck } from './policy-rules.js';
+import { markPayloadParser, type PayloadCheck } from './policy-rules.js';
 
 /** The check's name, in refusals (`payload:agent-statements/v1`) and the policy description. */
 export const AGENT_STATEMENTS_CHECK = 'agent-statements/v1';
@@ -69,19 +70,22 @@ export function agentStatementsCheck(options: AgentStatementsCheckOptions = {}):
   const authorities = profileAuthoritiesFrom(options.profileAuthorities, 'profileAuthorities');
   const byIss = new Map(authorities.map((authority) => [authority.iss, authority.agents]));
   const description: CanonicalJson = { profileAuthorities: authorities.map(({ iss, agents }) => ({ iss, agents: [...agents] })) };
-  return Object.freeze({
+  const check = Object.freeze({
     name: AGENT_STATEMENTS_CHECK,
     description,
-    check(statement: SignedStatement, issuer: AdmittedIssuer): void {
+    // Returns the payload it parsed, which the policy hands on with the admission
+    // (markPayloadParser); as a PayloadCheck it returns nothing anyone else reads.
+    check(statement: SignedStatement, issuer: AdmittedIssuer): AgentPayload | undefined {
       const type = agentStatementType(statement.hashEnvelope !== undefined ? statement.hashEnvelope.preimageContentType : statement.contentType);
       // A hash envelope: the payload is a digest; the domain keeps the statement.
-      if (type === undefined || statement.hashEnvelope !== undefined || statement.payload === null) return;
-      checkStatement(type, statement, issuer, byIss);
+      if (type === undefined || statement.hashEnvelope !== undefined || statement.payload === null) return undefined;
+      return checkStatement(type, statement, issuer, byIss);
     },
   });
+  return markPayloadParser(check);
 }
 
-function checkStatement(type: AgentStatementType, statement: SignedStatement, issuer: AdmittedIssuer, authorities: ReadonlyMap<string, readonly string[]>): void {
+function checkStatement(type: AgentStatementType, statement: SignedStatement, issuer: AdmittedIssuer, authorities: ReadonlyMap<string, readonly string[]>): AgentPayload {
   const payload = parseAgentPayload(type, statement.payload as Uint8Array);
   if (payload.iss !== statement.iss) {
     throw new AgentStatementError('STATEMENT_ISSUER_MISMATCH', '/iss', `must equal the statement's CWT iss ${quoted(statement.iss, 64)}`);
@@ -102,6 +106,7 @@ function checkStatement(type: AgentStatementType, statement: SignedStatement, is
     }
   }
   if (type.name === 'behavior-profile') checkProfileAuthority(payload as BehaviorProfilePayload, statement, issuer, authorities);
+  return payload;
 }
 
 /** The trust domain an agent id or pattern names (patterns always name it whole). */

@@ -241,23 +241,8 @@ export function parsePayloadJson(bytes: Uint8Array): unknown {
  */
 export function parseAgentPayload<N extends AgentStatementName>(type: N | AgentStatementType<N>, bytes: Uint8Array): AgentPayloads[N] {
   const compiled = typeNamed(type as AgentStatementName | AgentStatementType);
-  const seen = bytes instanceof Uint8Array ? parsedArrays.get(bytes) : undefined;
-  if (seen !== undefined && seen.type === compiled.type && Buffer.compare(seen.bytes, bytes) === 0) return seen.value as AgentPayloads[N];
   const value = parsePayloadJson(bytes);
   const failure = compiled.validate(value);
   if (failure !== undefined) throw new AgentStatementError('STATEMENT_INVALID', failure.path, failure.reason);
-  const frozen = deepFreeze(value) as AgentPayloads[N];
-  parsedArrays.set(bytes, { type: compiled.type, bytes: new Uint8Array(bytes), value: frozen });
-  return frozen;
+  return deepFreeze(value) as AgentPayloads[N];
 }
-
-// A valid payload is remembered by the very array it was read from, for as long as that array
-// lives: the policy's check and the entry index's draft of an admitted statement read the same
-// one, one after the other, and the second read costs a lookup instead of a parse (~40 µs of a
-// 2 KB payload). The value is a pure function of the bytes, and deep-frozen, so sharing it is
-// safe; a copy of the bytes is kept beside it, so that an array changed since gets a fresh
-// parse. Not by the bytes' value: a key of the whole text cost its hashing on every new
-// payload, and kept megabytes of them alive for the collector to copy, for hits that were almost
-// all of the same array anyway (each reader of the log gets arrays of its own). Nothing is
-// remembered of a payload that fails.
-const parsedArrays = new WeakMap<Uint8Array, { readonly type: AgentStatementType; readonly bytes: Uint8Array; readonly value: unknown }>();

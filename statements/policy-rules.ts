@@ -134,6 +134,26 @@ export interface PayloadCheck {
   readonly description?: CanonicalJson;
 }
 
+// Payload checks whose run returns the statement's payload as they parsed it (the built-in
+// agent-statements check), and the policy's wrappers of them: the policy hands that value on with
+// the admission, so that the index's draft does not parse the payload again.
+const payloadParsers = new WeakSet<PayloadCheck>();
+
+/** @internal Marks `check` as one whose run returns the payload it parsed (agent-check.ts). */
+export function markPayloadParser<C extends PayloadCheck>(check: C): C {
+  payloadParsers.add(check);
+  return check;
+}
+
+/**
+ * @internal What a run of `check` returned, when `check` is one marked by
+ * {@link markPayloadParser} (or the policy's wrapper of one): the payload it parsed, or undefined
+ * when it read none. Undefined for any other check, whatever it returned.
+ */
+export function parsedPayloadOf(check: PayloadCheck, result: unknown): unknown {
+  return payloadParsers.has(check) ? result : undefined;
+}
+
 /** Most payload checks in one policy. */
 export const MAX_PAYLOAD_CHECKS = 32;
 const CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,63}$/;
@@ -160,7 +180,8 @@ export function checkPayloadChecks(value: unknown): readonly PayloadCheck[] {
         }
       }
       const run = (statement: SignedStatement, issuer: AdmittedIssuer) => check.call(candidate, statement, issuer);
-      return Object.freeze(description === undefined ? { name, check: run } : { name, check: run, description: deepCopy(description) });
+      const wrapped: PayloadCheck = Object.freeze(description === undefined ? { name, check: run } : { name, check: run, description: deepCopy(description) });
+      return payloadParsers.has(candidate as PayloadCheck) ? markPayloadParser(wrapped) : wrapped;
     }),
   );
 }

@@ -32,6 +32,7 @@ import {
   validateCertificateChain,
 } from '../verifier/index.js';
 import { agentStatementsCheck, agentStatementsSettings, type AgentStatementsOptions } from './agent-check.js';
+import type { AgentPayload } from './agent-statements.js';
 import { decodeDidJwk, DidJwkError, didJwkKidMatches, isDidJwk } from './did-jwk.js';
 import { badArgument, configError, PolicyError, type PolicyErrorCode, type PolicyRule, quoted, shownBytes } from './errors.js';
 import {
@@ -51,6 +52,7 @@ import {
   algorithmsFromNumbers,
   checkMaxStatementBytes,
   checkPayloadChecks,
+  parsedPayloadOf,
   contentTypesFrom,
   DEFAULT_POLICY_ALGORITHMS,
   MAX_LOG_ENTRY_BYTES,
@@ -70,6 +72,11 @@ export interface Admission {
   readonly issuer: AdmittedIssuer;
   /** The digest of the policy that admitted it, to record beside the entry. */
   readonly policyDigest: string;
+  /**
+   * The payload as the agent-statements check read it (`parseAgentPayload`, deep-frozen), when the
+   * check ran and read one: for the index's draft, which would otherwise parse it again.
+   */
+  readonly agentPayload: AgentPayload | undefined;
 }
 
 export interface AdmitContext {
@@ -362,8 +369,12 @@ class Policy implements RegistrationPolicy {
     }
     // 7. payload:<name>, in order.
     Object.freeze(issuer);
-    for (const { name, check } of settings.payloadChecks) runPayloadCheck(name, check, parsed, issuer);
-    return Object.freeze({ statement: parsed, issuer, policyDigest: this.digest });
+    let agentPayload: AgentPayload | undefined;
+    for (const payloadCheck of settings.payloadChecks) {
+      const result = runPayloadCheck(payloadCheck.name, payloadCheck.check, parsed, issuer);
+      agentPayload ??= parsedPayloadOf(payloadCheck, result) as AgentPayload | undefined;
+    }
+    return Object.freeze({ statement: parsed, issuer, policyDigest: this.digest, agentPayload });
   }
 
   #checkContentType(statement: SignedStatement): void {
@@ -472,7 +483,7 @@ function parse(statement: Uint8Array, limits: { maxBytes: number }): SignedState
   return parsed;
 }
 
-function runPayloadCheck(name: string, check: PayloadCheck['check'], statement: SignedStatement, issuer: AdmittedIssuer): void {
+function runPayloadCheck(name: string, check: PayloadCheck['check'], statement: SignedStatement, issuer: AdmittedIssuer): unknown {
   let result: unknown;
   try {
     result = check(statement, issuer);
@@ -484,6 +495,7 @@ function runPayloadCheck(name: string, check: PayloadCheck['check'], statement: 
     (result as Promise<unknown>).then(undefined, () => undefined);
     throw badArgument(`payload check ${name} returned a promise; payload checks must be synchronous`);
   }
+  return result;
 }
 
 function reasonOf(error: unknown): string {
