@@ -34,6 +34,8 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     // Pre-fill the log only, not the entry index (for 10M: see prefill.ts).
     'skip-index': { type: 'boolean', default: false },
+    // Seconds to wait, at most, for a pre-filled log's service to go quiet before measuring (0: no wait).
+    settle: { type: 'string', default: '60' },
     // Audit the whole pre-filled log at the end, however large (by default, above a million
     // entries only what the run added is re-derived, on the pre-filled tree: see verify.ts).
     'full-audit': { type: 'boolean', default: false },
@@ -46,6 +48,9 @@ const { values } = parseArgs({
 
 /** Receipts asked for in one POST /receipts of the bulk phase. */
 const BULK_BATCH = 64;
+
+/** Under this, a service is quiet: an idle one (timers, the metrics' collectors) uses far less. */
+const QUIET_CORES = 0.05;
 
 /** Pre-filled logs up to this size are audited whole at the end of the run. */
 const FULL_AUDIT_UP_TO = 1_000_000;
@@ -61,6 +66,7 @@ const positive = (text: string, name: string) => {
 const seconds = positive(values.seconds, '--seconds');
 const levels = values.levels.split(',').map((l) => positive(l, '--levels'));
 const rate = positive(values.rate, '--rate');
+const settleSeconds = values.settle === '0' ? 0 : positive(values.settle, '--settle');
 // Log sizes to run against: 0 is the empty log (no pre-fill).
 const sizes = (values.prefill ?? '0,1000000').split(',').map((s) => (s === '0' ? 0 : positive(s, '--prefill')));
 // Enough for every phase at 6k/s, and a margin.
@@ -126,6 +132,7 @@ function timingsBetween(before: HistogramTotals, after: HistogramTotals): Timing
 const rows: Row[] = [];
 const ceilings: number[] = [];
 const verifications: string[] = [];
+const settlings: string[] = [];
 
 // Our tree, proofs and COSE verify beside the peer implementations, on the same inputs, in this run
 // and before any service runs (bench/peers.ts; also `npm run bench -- --only peers`).
@@ -153,6 +160,16 @@ try {
     // Signed once, before the first service; each later service gets the same statements, new to its log.
     const signed = await order<{ count: number; meanBytes: number; seconds: number }>(size === sizes[0] ? { type: 'sign', agentsFile, count: statementCount, seed: runSeed() } : { type: 'reuse' });
     if (size === sizes[0]) say(`signed ${signed.count} statements (${signed.meanBytes.toFixed(0)} B on average) in ${signed.seconds.toFixed(1)} s: not measured`);
+    if (size > 0 && settleSeconds > 0) {
+      // A bulk load leaves LevelDB compacting for a minute or more after the service opens it:
+      // measured at once, the first phases would be of that, not of the log.
+      const settled = await settle(server.pid, settleSeconds);
+      const note = settled.quiet
+        ? `the service went quiet ${settled.seconds} s after it started (LevelDB compacting the pre-fill)`
+        : `the service was still busy after ${settled.seconds} s (${settled.cores.toFixed(2)} cores): the figures include LevelDB compacting the pre-fill`;
+      settlings.push(`log of ${size}: ${note}`);
+      say(note);
+    }
 
     const measure = async (phase: string, message: GeneratorOrder) => {
       const load = loadavg()[0]!;
@@ -202,6 +219,26 @@ try {
   if (!values.keep && values.dir === undefined) rmSync(root, { recursive: true, force: true });
 }
 
+/**
+ * Waits until the server uses under {@link QUIET_CORES} over two seconds running, or `limit`
+ * seconds have passed: how long it took, and the last second's cores.
+ */
+async function settle(pid: number, limit: number): Promise<{ quiet: boolean; seconds: number; cores: number }> {
+  const start = performance.now();
+  let quietSeconds = 0;
+  let cores = 0;
+  let before = threadCpu(pid);
+  for (let second = 1; second <= limit; second++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = threadCpu(pid);
+    cores = total(coresBetween(before, after, 1));
+    before = after;
+    quietSeconds = cores < QUIET_CORES ? quietSeconds + 1 : 0;
+    if (quietSeconds >= 2) return { quiet: true, seconds: Math.round((performance.now() - start) / 1000), cores };
+  }
+  return { quiet: false, seconds: limit, cores };
+}
+
 /** Milliseconds to one decimal; a dash for a phase that completed nothing (NaN comes over IPC as null). */
 function ms(value: number | null): string {
   return value === null || !Number.isFinite(value) ? '—' : value.toFixed(1);
@@ -228,6 +265,7 @@ for (const r of rows) {
 }
 console.log('');
 for (const v of verifications) console.log(`verified: ${v}`);
+for (const line of settlings) console.log(`settled: ${line}`);
 if (peers.length > 0) {
   console.log('');
   console.log('Against the peer implementations (same inputs, same run):');

@@ -40,6 +40,8 @@ describe('bench:load', () => {
     expect(run.stdout).toMatch(/^verified: log of 2500: \d+ acknowledged statements: receipts verify .* audit of \d+ entries/m);
     expect(run.stderr).toMatch(/pre-filled 2500 entries/);
     expect(run.stderr).not.toMatch(/ran out/);
+    // Only the pre-filled log is waited for, and an idle service of 2 500 entries goes quiet soon.
+    expect(run.stdout.match(/^settled: .*$/gm)).toEqual([expect.stringMatching(/^settled: log of 2500: the service went quiet \d+ s after it started/)]);
   }, 180_000);
 
   it('alternates two builds on the same statements, closed loop or open, and reports each run and the means', async () => {
