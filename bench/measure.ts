@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** One measured figure: a rate (per second), a size in bytes or a duration in seconds. */
 export interface Figure {
@@ -103,4 +104,18 @@ export function formatFigure(f: Figure): string {
   const value = f.unit === 'bytes' ? `${(f.value / 2 ** 20).toFixed(0)} MiB` : f.unit === 'ms' ? `${f.value.toFixed(0)} ms` : f.unit === 'seconds' ? `${f.value.toFixed(2)} s` : `${units(f.value)}/s`;
   const ratios = [f.ratio ? `${ratioDigits(f.ratio.value)} of ${f.ratio.of}` : '', f.versus ? `${f.versus.of}: ${ratioDigits(f.versus.value)}` : ''];
   return `| ${f.name} | ${value} | ${ratios.filter((r) => r !== '').join('; ')} | ${f.note ?? ''} |`;
+}
+
+/**
+ * A bench command's options (node:util parseArgs): an unknown option or a missing value is one
+ * line on stderr and exit code 2, as for the other bad arguments of the bench commands.
+ */
+export function benchOptions<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+    console.error(`${command}: ${message}`);
+    process.exit(2);
+  }
 }

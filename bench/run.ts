@@ -1,6 +1,5 @@
 // `npm run bench`: every figure next to the raw crypto ceiling measured in the same run.
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { benchAppraisal } from './appraisal.js';
 import { benchCose } from './cose.js';
 import { benchCorrelation } from './correlation.js';
@@ -8,9 +7,9 @@ import { benchIngest } from './ingest.js';
 import { benchLog } from './log.js';
 import { benchPeers } from './peers.js';
 import { benchPrivacy } from './privacy.js';
-import { type Figure, formatFigure, sha256Ceiling } from './measure.js';
+import { benchOptions, type Figure, formatFigure, sha256Ceiling } from './measure.js';
 
-const { values } = parseArgs({
+const { values } = benchOptions('bench', {
   options: {
     entries: { type: 'string', default: '1000000' },
     only: { type: 'string' },

@@ -15,13 +15,13 @@ import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { GeneratorOrder, PhaseResult } from './generator.js';
 import { coresBetween, startService, threadCpu } from './server.js';
 import { prepareService } from './setup.js';
 import { runSeed } from './workload.js';
+import { benchOptions } from '../measure.js';
 
-const { values } = parseArgs({
+const { values } = benchOptions('alternate', {
   options: {
     a: { type: 'string' },
     b: { type: 'string' },

@@ -15,13 +15,13 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { LevelDbStorage, MerkleLog } from '../../log/index.js';
 import { benchSigner, entryMaker, prefill } from './prefill.js';
 import { prepareService } from './setup.js';
 import { makeAgents } from './workload.js';
+import { benchOptions } from '../measure.js';
 
-const { values } = parseArgs({
+const { values } = benchOptions('appends', {
   options: {
     prefill: { type: 'string', default: '1000000,10000000' },
     seconds: { type: 'string', default: '12' },

@@ -10,9 +10,8 @@ import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { GeneratorOrder, PhaseResult } from './generator.js';
-import { formatFigure, type Figure } from '../measure.js';
+import { benchOptions, formatFigure, type Figure } from '../measure.js';
 import { benchPeers } from '../peers.js';
 import { es256Ceiling } from './ceiling.js';
 import { prefill } from './prefill.js';
@@ -22,7 +21,7 @@ import { coresBetween, memoryOf, type ServerProcess, startService, type ThreadCp
 import { verifyRun } from './verify.js';
 import { runSeed } from './workload.js';
 
-const { values } = parseArgs({
+const { values } = benchOptions('bench:load', {
   options: {
     prefill: { type: 'string' },
     seconds: { type: 'string', default: '8' },
@@ -55,10 +54,10 @@ const QUIET_CORES = 0.05;
 /** Pre-filled logs up to this size are audited whole at the end of the run. */
 const FULL_AUDIT_UP_TO = 1_000_000;
 
-const positive = (text: string, name: string) => {
+const positive = (text: string, name: string, what = 'a positive integer') => {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 1) {
-    console.error(`bench:load: ${name} must be a positive integer`);
+    console.error(`bench:load: ${name} must be ${what}`);
     process.exit(2);
   }
   return n;
@@ -66,7 +65,7 @@ const positive = (text: string, name: string) => {
 const seconds = positive(values.seconds, '--seconds');
 const levels = values.levels.split(',').map((l) => positive(l, '--levels'));
 const rate = positive(values.rate, '--rate');
-const settleSeconds = values.settle === '0' ? 0 : positive(values.settle, '--settle');
+const settleSeconds = values.settle === '0' ? 0 : positive(values.settle, '--settle', 'a whole number of seconds (0: no wait)');
 // Log sizes to run against: 0 is the empty log (no pre-fill).
 const sizes = (values.prefill ?? '0,1000000').split(',').map((s) => (s === '0' ? 0 : positive(s, '--prefill')));
 // Enough for every phase at 6k/s, and a margin.

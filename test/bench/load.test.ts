@@ -94,4 +94,23 @@ describe('bench:load', () => {
     expect(twice.code).toBe(2);
     expect(twice.stderr.trim()).toBe('appends: --prefill names one to four different log sizes');
   }, 180_000);
+
+  it('refuses an unknown option, a missing value or a bad number in one line, exit code 2, for every bench command', async () => {
+    for (const [script, command] of [
+      ['dist/bench/run.js', 'bench'],
+      ['dist/bench/load/run.js', 'bench:load'],
+      ['dist/bench/load/alternate.js', 'alternate'],
+      ['dist/bench/load/appends.js', 'appends'],
+    ] as const) {
+      requireFreshBuild(script, ['bench']);
+      for (const args of [['--help'], ['--no-such-option', '1'], ['--seconds']]) {
+        const run = await runLoad(args, script);
+        expect(run.code, `${script} ${args.join(' ')}`).toBe(2);
+        expect(run.stderr.trim().split('\n'), `${script} ${args.join(' ')}`).toEqual([expect.stringMatching(new RegExp(`^${command}: (Unknown option|Option '--seconds)`))]);
+        expect(run.stdout).toBe('');
+      }
+    }
+    const settle = await runLoad(['--settle', '1.5']);
+    expect([settle.code, settle.stderr.trim()]).toEqual([2, 'bench:load: --settle must be a whole number of seconds (0: no wait)']);
+  }, 60_000);
 });
