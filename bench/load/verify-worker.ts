@@ -22,4 +22,6 @@ parentPort!.on('message', (job: VerifyJob) => {
     }
   });
   parentPort!.postMessage(outcomes);
+  // One job a worker: with the port closed, nothing keeps it running, and it exits.
+  parentPort!.close();
 });

@@ -63,11 +63,13 @@ export async function verifyRun(options: VerifyOptions): Promise<string> {
         const job: VerifyJob = { keys, pairs: pairs.slice(t * per, (t + 1) * per) };
         return new Promise<VerifyOutcome[]>((resolve, reject) => {
           const worker = new Worker(new URL('./verify-worker.js', import.meta.url));
-          worker.once('message', (m: VerifyOutcome[]) => {
-            void worker.terminate();
-            resolve(m);
-          });
+          // The worker ends by itself once it has answered (it closes its port): terminating it
+          // at once, while V8 may still be compiling its hot code on a helper thread, once crashed
+          // node 20 in teardown (NodePlatform::ForIsolate).
+          let outcome: VerifyOutcome[] | undefined;
+          worker.once('message', (m: VerifyOutcome[]) => (outcome = m));
           worker.once('error', reject);
+          worker.once('exit', (code) => (outcome !== undefined ? resolve(outcome) : reject(new Error(`a verify worker exited (${code}) without answering`))));
           worker.postMessage(job);
         });
       }),
