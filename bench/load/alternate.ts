@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { GeneratorOrder, PhaseResult } from './generator.js';
-import { coresBetween, startService, threadCpu } from './server.js';
+import { coresBetween, machineCoresBetween, machineCpu, startService, threadCpu } from './server.js';
 import { prepareService } from './setup.js';
 import { runSeed } from './workload.js';
 import { benchOptions } from '../measure.js';
@@ -104,18 +104,22 @@ try {
       try {
         await order({ type: 'reuse' });
         const before = threadCpu(server.pid);
+        const machineBefore = machineCpu();
         const started = performance.now();
         const result = await order<PhaseResult>(
           rate === undefined ? { type: 'closed', url: server.url, concurrency, seconds } : { type: 'open', url: server.url, rate, seconds, maxConnections: 2048 },
         );
-        const cores = coresBetween(before, threadCpu(server.pid), (performance.now() - started) / 1000);
+        const elapsed = (performance.now() - started) / 1000;
+        const cores = coresBetween(before, threadCpu(server.pid), elapsed);
+        const machine = machineCoresBetween(machineBefore, machineCpu(), elapsed);
         const total = cores.main + cores['other threads'];
         const cpuMicros = (total * 1e6) / Math.max(1, result.perSecond);
         results[side].push({ perSecond: result.perSecond, cpuMicros });
         const errors = Object.keys(result.statuses).length === 0 ? 'no errors' : `errors ${JSON.stringify(result.statuses)}`;
         console.log(
           `${side} round ${round + 1}: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, server ${total.toFixed(2)} cores ` +
-            `(${cores.main.toFixed(2)} / ${cores['other threads'].toFixed(2)}), ${cpuMicros.toFixed(0)} µs per registration, ${errors}`,
+            `(${cores.main.toFixed(2)} / ${cores['other threads'].toFixed(2)}), ${cpuMicros.toFixed(0)} µs per registration, ${errors}; ` +
+            `machine idle ${machine.idle.toFixed(2)}, steal ${machine.steal.toFixed(2)} cores`,
         );
       } finally {
         if ((await server.stop()) !== 0) console.error(`alternate: the ${side} service did not stop cleanly`);

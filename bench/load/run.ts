@@ -17,7 +17,7 @@ import { es256Ceiling } from './ceiling.js';
 import { prefill } from './prefill.js';
 import { summarizeProfile } from './profile-summary.js';
 import { prepareService } from './setup.js';
-import { coresBetween, memoryOf, type ServerProcess, startService, type ThreadCpu, threadCpu } from './server.js';
+import { coresBetween, type MachineCpu, machineCoresBetween, machineCpu, memoryOf, type ServerProcess, startService, type ThreadCpu, threadCpu } from './server.js';
 import { verifyRun } from './verify.js';
 import { runSeed } from './workload.js';
 
@@ -92,6 +92,8 @@ interface Row {
   readonly phase: string;
   readonly result: PhaseResult;
   readonly server: ThreadCpu;
+  /** The whole machine in the phase, in cores: the service, the generator and everything else. */
+  readonly machine: MachineCpu;
   readonly rss: number;
   readonly anonymous: number;
   readonly load: number;
@@ -174,17 +176,20 @@ try {
       const load = loadavg()[0]!;
       const timingsBefore = await serverTimings(server.url);
       const before = threadCpu(server.pid);
+      const machineBefore = machineCpu();
       const started = performance.now();
       const result = await order<PhaseResult>(message);
-      const cores = coresBetween(before, threadCpu(server.pid), (performance.now() - started) / 1000);
+      const elapsed = (performance.now() - started) / 1000;
+      const cores = coresBetween(before, threadCpu(server.pid), elapsed);
+      const machine = machineCoresBetween(machineBefore, machineCpu(), elapsed);
       const memory = memoryOf(server.pid);
       const timings = timingsBetween(timingsBefore, await serverTimings(server.url));
-      rows.push({ size, phase, result, server: cores, rss: memory.rss, anonymous: memory.anonymous, load, timings });
+      rows.push({ size, phase, result, server: cores, machine, rss: memory.rss, anonymous: memory.anonymous, load, timings });
       if (result.exhausted) say(`WARNING: the pre-signed statements ran out during "${phase}": its figures are low; give more with --statements`);
       say(
         `${phase}: ${result.perSecond.toFixed(0)}/s, p50 ${ms(result.p50)} ms, p99 ${ms(result.p99)} ms, errors ${JSON.stringify(result.statuses)}, ` +
           `server ${total(cores).toFixed(2)} cores (${((total(cores) * 1e6) / Math.max(1, result.perSecond)).toFixed(0)} µs per answer), RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB, ` +
-          `server-side mean: answer ${ms(timings.answerMs)} ms, accepted to receipt ${ms(timings.receiptMs)} ms`,
+          `server-side mean: answer ${ms(timings.answerMs)} ms, accepted to receipt ${ms(timings.receiptMs)} ms, machine ${machineCores(machine)}`,
       );
     };
     for (const concurrency of levels) await measure(`registrations, ${concurrency} connections`, { type: 'closed', url: server.url, concurrency, seconds });
@@ -243,6 +248,11 @@ function ms(value: number | null): string {
   return value === null || !Number.isFinite(value) ? '—' : value.toFixed(1);
 }
 
+/** Busy / idle / steal, in cores. */
+function machineCores(machine: MachineCpu): string {
+  return `${machine.busy.toFixed(2)} / ${machine.idle.toFixed(2)} / ${machine.steal.toFixed(2)}`;
+}
+
 function total(cores: ThreadCpu): number {
   return cores.main + cores['other threads'];
 }
@@ -251,15 +261,15 @@ function total(cores: ThreadCpu): number {
 const ceiling = median(ceilings);
 console.log(`ES256 verify, one core (the ceiling): ${ceiling.toFixed(0)}/s (median of ${ceilings.length} readings, ${ceilings.map((c) => c.toFixed(0)).join(', ')})`);
 console.log('');
-console.log('| log | phase | per s | ratio to ES256/core | p50 ms | p95 ms | p99 ms | errors | 303s | server cores (main thread / other threads) | server RSS (anon) MiB | generator cores | load |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| log | phase | per s | ratio to ES256/core | p50 ms | p95 ms | p99 ms | errors | 303s | server cores (main thread / other threads) | server RSS (anon) MiB | generator cores | machine cores busy / idle / steal | load |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const split = `${r.server.main.toFixed(2)} / ${r.server['other threads'].toFixed(2)}`;
   const errors = Object.entries(r.result.statuses)
     .map(([status, n]) => `${status}: ${n}`)
     .join(', ');
   console.log(
-    `| ${r.size.toLocaleString('en')} | ${r.phase} | ${r.result.perSecond.toFixed(0)} | ${r.phase.startsWith('receipts') ? '' : (r.result.perSecond / ceiling).toFixed(3)} | ${ms(r.result.p50)} | ${ms(r.result.p95)} | ${ms(r.result.p99)} | ${errors || 'none'} | ${r.result.pending} | ${total(r.server).toFixed(2)} (${split}) | ${(r.rss / 2 ** 20).toFixed(0)} (${(r.anonymous / 2 ** 20).toFixed(0)}) | ${r.result.generatorCores.toFixed(2)} | ${r.load.toFixed(1)} |`,
+    `| ${r.size.toLocaleString('en')} | ${r.phase} | ${r.result.perSecond.toFixed(0)} | ${r.phase.startsWith('receipts') ? '' : (r.result.perSecond / ceiling).toFixed(3)} | ${ms(r.result.p50)} | ${ms(r.result.p95)} | ${ms(r.result.p99)} | ${errors || 'none'} | ${r.result.pending} | ${total(r.server).toFixed(2)} (${split}) | ${(r.rss / 2 ** 20).toFixed(0)} (${(r.anonymous / 2 ** 20).toFixed(0)}) | ${r.result.generatorCores.toFixed(2)} | ${machineCores(r.machine)} | ${r.load.toFixed(1)} |`,
   );
 }
 console.log('');

@@ -109,6 +109,44 @@ export function coresBetween(before: ThreadCpu, after: ThreadCpu, seconds: numbe
   return { main: (after.main - before.main) / seconds, 'other threads': (after['other threads'] - before['other threads']) / seconds };
 }
 
+/**
+ * CPU seconds of the whole machine so far, from the first line of /proc/stat: `busy` every core's
+ * time running anything (user, system, interrupts), `idle` its time with nothing to run (waiting
+ * for I/O included), `steal` the time the hypervisor ran something else while this machine had
+ * work. A phase whose machine had no idle time was limited by the cores; one with steal had fewer
+ * of them than it counts, which is how a figure from a noisy quarter hour can be told apart.
+ */
+export interface MachineCpu {
+  readonly busy: number;
+  readonly idle: number;
+  readonly steal: number;
+}
+
+/** The machine's CPU from the text of /proc/stat; undefined if its first line is not the total. */
+export function parseProcStat(text: string): MachineCpu | undefined {
+  const line = /^cpu +(.*)$/m.exec(text)?.[1];
+  if (line === undefined) return undefined;
+  // user nice system idle iowait irq softirq steal [guest guest_nice]: guest time is already in user.
+  const ticks = line.trim().split(/ +/).map(Number);
+  if (ticks.length < 8 || ticks.some((n) => !Number.isSafeInteger(n) || n < 0)) return undefined;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks as [number, number, number, number, number, number, number, number];
+  return { busy: (user + nice + system + irq + softirq) / TICKS, idle: (idle + iowait) / TICKS, steal: steal / TICKS };
+}
+
+/** The machine's CPU now (zeros where /proc/stat cannot be read: the figures then show none). */
+export function machineCpu(): MachineCpu {
+  try {
+    return parseProcStat(readFileSync('/proc/stat', 'latin1')) ?? { busy: 0, idle: 0, steal: 0 };
+  } catch {
+    return { busy: 0, idle: 0, steal: 0 };
+  }
+}
+
+/** The difference of two readings, in cores. */
+export function machineCoresBetween(before: MachineCpu, after: MachineCpu, seconds: number): MachineCpu {
+  return { busy: (after.busy - before.busy) / seconds, idle: (after.idle - before.idle) / seconds, steal: (after.steal - before.steal) / seconds };
+}
+
 export interface Memory {
   readonly rss: number;
   readonly anonymous: number;

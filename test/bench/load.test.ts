@@ -3,6 +3,7 @@
 // the run to print "verified" (it throws and exits non-zero on any receipt, entry or checkpoint
 // that does not check out).
 import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireFreshBuild } from '../support/built.js';
@@ -34,6 +35,12 @@ describe('bench:load', () => {
         const cells = row!.split('|').map((cell) => cell.trim());
         expect(Number(cells[3]), row).toBeGreaterThan(0);
         expect(cells[8], row).toBe('none');
+        // The machine's cores in the phase: busy, idle and stolen add up to about all of them, and
+        // the busy ones include the service's own.
+        const [busy, idle, steal] = cells[13]!.split(' / ').map(Number) as [number, number, number];
+        expect(busy + idle + steal, row).toBeGreaterThan(cpus().length * 0.8);
+        expect(busy + idle + steal, row).toBeLessThan(cpus().length * 1.2);
+        expect(busy, row).toBeGreaterThanOrEqual(Number(cells[10]!.split(' ')[0]) * 0.8);
       }
     }
     expect(run.stdout).toMatch(/^verified: log of 0: \d+ acknowledged statements: receipts verify/m);
@@ -50,7 +57,7 @@ describe('bench:load', () => {
     const closed = await runLoad(['--a', REPO_ROOT, '--b', REPO_ROOT, '--b-env', 'ATLOG_LOG_LEVEL=warn', '--rounds', '2', '--seconds', '1', '--concurrency', '4'], script);
     expect(closed.code, closed.stderr).toBe(0);
     // A B, then B A: each run on its own fresh log, without errors.
-    const runs = [...closed.stdout.matchAll(/^([AB]) round (\d): (\d+)\/s, .* µs per registration, no errors$/gm)].map((m) => `${m[1]}${m[2]}`);
+    const runs = [...closed.stdout.matchAll(/^([AB]) round (\d): (\d+)\/s, .* µs per registration, no errors; machine idle [\d.]+, steal [\d.]+ cores$/gm)].map((m) => `${m[1]}${m[2]}`);
     expect(runs).toEqual(['A1', 'B1', 'B2', 'A2']);
     expect(closed.stdout).toMatch(/^A \(.+\): mean [1-9]\d* registrations\/s, \d+ µs of server CPU each, over 2 runs$/m);
     expect(closed.stdout).toMatch(/^B \(.+\): mean [1-9]\d* registrations\/s, \d+ µs of server CPU each, over 2 runs$/m);
@@ -60,8 +67,8 @@ describe('bench:load', () => {
     expect(open.code, open.stderr).toBe(0);
     expect(open.stdout).toMatch(/^A: .*bin\/atlog\.js$/m);
     expect(open.stdout).toMatch(/^B: .*bin\/atlog\.js --workers 0$/m);
-    expect(open.stdout).toMatch(/^A round 1: \d+\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, .*no errors$/m);
-    expect(open.stdout).toMatch(/^B round 1: \d+\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, .*no errors$/m);
+    expect(open.stdout).toMatch(/^A round 1: \d+\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, .*no errors; machine idle/m);
+    expect(open.stdout).toMatch(/^B round 1: \d+\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, .*no errors; machine idle/m);
     const badWorkers = await runLoad(['--a', REPO_ROOT, '--b', REPO_ROOT, '--a-workers', 'two'], script);
     expect(badWorkers.code).toBe(2);
     expect(badWorkers.stderr.trim()).toBe('alternate: --a-workers must be an integer from 0 to 64');

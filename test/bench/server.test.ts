@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startFlags, startService } from '../../bench/load/server.js';
+import { machineCoresBetween, machineCpu, parseProcStat, startFlags, startService } from '../../bench/load/server.js';
 import { prepareService } from '../../bench/load/setup.js';
 import { requireFreshBuild } from '../support/built.js';
 import { REPO_ROOT } from '../support/vectors.js';
@@ -28,6 +28,22 @@ describe('the benchmarked service', () => {
     for (const start of [undefined, 42, 'node bin/atlog.js', 'node bin/atlog.js serve --port 1', 'tsx bin/atlog.js serve', 'node --x; rm -rf / bin/atlog.js serve']) {
       expect(() => startFlags(packageWithStart(start)), String(start)).toThrow(/is not "node \[flags\] bin\/atlog\.js serve"/);
     }
+  });
+
+  it("reads the machine's busy, idle and stolen time from /proc/stat", () => {
+    // user nice system idle iowait irq softirq steal guest guest_nice, in ticks of 1/100 s.
+    const stat = 'cpu  1000 20 300 5000 40 6 7 80 90 0\ncpu0 500 10 150 2500 20 3 3 40 45 0\nintr 1 2 3\n';
+    expect(parseProcStat(stat)).toEqual({ busy: 13.33, idle: 50.4, steal: 0.8 });
+    // Older kernels stop after steal; guest time is in user already, so it is never added.
+    expect(parseProcStat('cpu 1 2 3 4 5 6 7 8\n')).toEqual({ busy: 0.19, idle: 0.09, steal: 0.08 });
+    for (const bad of ['', 'cpu0 1 2 3 4 5 6 7 8', 'cpu 1 2 3', 'cpu 1 2 3 4 5 6 7 x', 'cpu 1 2 3 4 5 6 7 -8']) expect(parseProcStat(bad), bad).toBeUndefined();
+    const a = { busy: 10, idle: 20, steal: 1 };
+    expect(machineCoresBetween(a, { busy: 13, idle: 20.5, steal: 1.5 }, 2)).toEqual({ busy: 1.5, idle: 0.25, steal: 0.25 });
+    // This machine's own: every core accounted for since boot, none negative.
+    const now = machineCpu();
+    expect(now.busy).toBeGreaterThan(0);
+    expect(now.idle).toBeGreaterThanOrEqual(0);
+    expect(now.steal).toBeGreaterThanOrEqual(0);
   });
 
   it('runs with them, then the ones a run adds', async () => {
