@@ -176,7 +176,7 @@ export class TransparencyService {
       if (index.rebuilt !== undefined) logger.warn({ reason: index.rebuilt }, 'the entry index was dropped and is being rebuilt from the log');
       const policyEntryId = await registerPolicy(log, options, logger);
       logger.info(
-        { origin: options.origin, issuer: options.issuer, treeSize: log.size, indexedSize: index.size, policyDigest: options.policy.digest, policyEntryId, openPolicy: options.policy.open, workerThreads: workers?.size ?? 0 },
+        { origin: options.origin, issuer: options.issuer, treeSize: log.size, indexedSize: index.size, policyDigest: options.policy.digest, policyEntryId, openPolicy: options.policy.open, workerThreads: workers?.size ?? 0, compaction: storage.compaction },
         'service started',
       );
       const service = new TransparencyService(log, index, storage, options, keyring, policyEntryId, logger, workers);

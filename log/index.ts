@@ -7,6 +7,7 @@ export type { AppendResult, SequencerOptions, Submission } from './sequencer.js'
 export {
   type Integration,
   type KeyRange,
+  type CompactionPriority,
   type KeyValue,
   type KeyValueSpace,
   LevelDbStorage,

@@ -4,6 +4,7 @@ import type { SignedTreeHead } from '../checkpoint.js';
 import { LogError } from '../errors.js';
 import { decodeEntryBundle, encodeEntryBundle, type TileId } from '../tiles/index.js';
 import { HASH_SIZE } from '../tree/index.js';
+import { type CompactionPriority, compactionPriority, DEFAULT_COMPACTION_NICE, openLoweringCompaction } from './compaction-priority.js';
 import type { Integration, KeyRange, KeyValue, KeyValueSpace, LogStorage, TreeState } from './driver.js';
 
 // Key space. One byte of prefix per record type keeps each type in its own sorted run, so an
@@ -184,6 +185,11 @@ export interface LevelDbStorageOptions {
    * one is flushed, whatever the size of the log.
    */
   readonly writeBufferBytes?: number;
+  /**
+   * The nice value LevelDB's compaction thread runs at (default 10; 0 leaves it at the process's),
+   * set by the first database opened in the process, on Linux (./compaction-priority.ts).
+   */
+  readonly compactionNice?: number;
 }
 
 /**
@@ -223,6 +229,8 @@ export class LevelDbStorage implements LogStorage {
   static async open(directory: string, options: LevelDbStorageOptions = {}): Promise<LevelDbStorage> {
     checkByteOption('blockCacheBytes', options.blockCacheBytes, 0);
     checkByteOption('writeBufferBytes', options.writeBufferBytes, MIN_WRITE_BUFFER_BYTES);
+    const nice = options.compactionNice ?? DEFAULT_COMPACTION_NICE;
+    if (!Number.isSafeInteger(nice) || nice < 0 || nice > 19) throw new LogError('INVALID_ARGUMENT', 'compactionNice must be an integer from 0 to 19');
     const db = new ClassicLevel<Uint8Array, Uint8Array>(directory, {
       keyEncoding: 'view',
       valueEncoding: 'view',
@@ -230,7 +238,15 @@ export class LevelDbStorage implements LogStorage {
       writeBufferSize: options.writeBufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES,
     });
     try {
-      await db.open({ createIfMissing: true, errorIfExists: false });
+      // A compaction of a range no record is in (no key starts with 0xff) makes LevelDB schedule
+      // background work, and so start its thread if nothing had yet.
+      const nothing = Uint8Array.of(0xff);
+      await openLoweringCompaction(
+        directory,
+        nice,
+        () => db.open({ createIfMissing: true, errorIfExists: false }),
+        () => db.compactRange(nothing, nothing),
+      );
     } catch (err) {
       throw storageError(`open ${directory}`, err);
     }
@@ -243,6 +259,11 @@ export class LevelDbStorage implements LogStorage {
       throw err;
     }
     return storage;
+  }
+
+  /** What this process did about LevelDB's compaction thread (undefined before any open). */
+  get compaction(): CompactionPriority | undefined {
+    return compactionPriority();
   }
 
   /** A new database gets the format marker; an existing one must already carry it. */
