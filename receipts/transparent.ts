@@ -13,6 +13,7 @@
 // receipts (RFC 9943's CDDL `[+ Receipt]`) and a lone receipt not in an array.
 
 import { hashLeaf } from '../log/tree/index.js';
+import { cborHeadSize } from './cbor-heads.js';
 import { type CborLimits, type CborValue, CborTag, encodeCbor } from './cbor.js';
 import { CoseError } from './errors.js';
 import { HeaderLabel, type Label } from './labels.js';
@@ -60,11 +61,11 @@ export function registeredFromDecoded(statement: Uint8Array, sign1: CoseSign1): 
 
 /** The bytes of `18([protected, {}, payload / nil, signature])`: tag and array heads, the empty map. */
 function registeredLength(sign1: CoseSign1): number {
-  return 3 + byteStringLength(sign1.protectedBytes.length) + (sign1.payload === null ? 1 : byteStringLength(sign1.payload.length)) + byteStringLength(sign1.signature.length);
+  return 3 + byteStringLength(sign1.protectedBytes) + (sign1.payload === null ? 1 : byteStringLength(sign1.payload)) + byteStringLength(sign1.signature);
 }
 
-function byteStringLength(length: number): number {
-  return length + (length < 24 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : length < 0x100000000 ? 5 : 9);
+function byteStringLength(bytes: Uint8Array): number {
+  return cborHeadSize(bytes.length) + bytes.length;
 }
 
 /** The RFC 9162 leaf hash of a statement's entry: SHA-256(0x00 ‖ registeredStatement(statement)). */

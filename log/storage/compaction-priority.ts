@@ -21,7 +21,7 @@ export type CompactionPriority =
   | { readonly lowered: false; readonly reason: string };
 
 /** The process's threads by id, or undefined where /proc does not list them (not Linux). */
-export function threadIds(): Set<string> | undefined {
+function threadIds(): Set<string> | undefined {
   if (process.platform !== 'linux') return undefined;
   try {
     return new Set(readdirSync('/proc/self/task'));
