@@ -196,9 +196,11 @@ export function entryDraft(entry: Uint8Array, admitted?: SignedStatement, admitt
 }
 
 export function draftOf({ description, time }: DescribedEntry): Uint8Array {
-  const json = encoder.encode(JSON.stringify(description));
+  const json = JSON.stringify(description);
+  // Written in place: encode() would make a copy of its own to copy from.
+  const jsonBytes = Buffer.byteLength(json, 'utf8');
   const lookups = lookupsOf(description);
-  let room = DRAFT_HEAD_BYTES + json.length;
+  let room = DRAFT_HEAD_BYTES + jsonBytes;
   // UTF-8 takes at most three bytes per UTF-16 unit.
   for (const [, value] of lookups) room += 2 + 4 + 3 * value.length;
   const draft = new Uint8Array(room);
@@ -208,9 +210,9 @@ export function draftOf({ description, time }: DescribedEntry): Uint8Array {
     draft[2] = TIME_KNOWN;
     writeUint64BE(draft, 3, clampTime(time));
   }
-  writeUint32BE(draft, 11, json.length);
-  draft.set(json, DRAFT_HEAD_BYTES);
-  let at = DRAFT_HEAD_BYTES + json.length;
+  writeUint32BE(draft, 11, jsonBytes);
+  encoder.encodeInto(json, draft.subarray(DRAFT_HEAD_BYTES, DRAFT_HEAD_BYTES + jsonBytes));
+  let at = DRAFT_HEAD_BYTES + jsonBytes;
   for (const [field, value] of lookups) {
     const start = at + 2;
     draft[start] = BY;
